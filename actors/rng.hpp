@@ -7,6 +7,8 @@
 
 namespace concert {
 
+__extension__ using uint128 = unsigned __int128;  // GCC/Clang builtin; quiet under -Wpedantic
+
 class rng {
  public:
   explicit rng(uint64_t seed = 0) : state_(seed) {}
@@ -19,7 +21,7 @@ class rng {
   }
   /// Uniform in [0, n); n > 0.
   uint64_t below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+    return static_cast<uint64_t>((static_cast<uint128>(next()) * n) >> 64);
   }
   /// True with probability per_million / 1e6.
   bool chance_ppm(uint32_t per_million) { return below(1'000'000) < per_million; }
