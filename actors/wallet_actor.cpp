@@ -1,0 +1,521 @@
+// The wallet actors: one thin actor per active user around the plain `wallet` core, and
+// the registry that routes by user id, activates wallets from the archive and
+// passivates idle ones with the handshake of caf-0.17.md §7 (so no request is lost).
+// The payment is a chain of request().then() steps, so a wallet keeps serving its
+// user's other messages while one runs. Durable payment intents are not here yet.
+
+#include "actors/wallet_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/wallet_registry.hpp"
+
+namespace concert {
+
+namespace {
+
+/// How long one step of a hold or payment waits for the catalog or the gate. Well
+/// under the seat's pay timeout, so a payment that got its lock can finish in time.
+constexpr auto step_timeout = std::chrono::seconds(5);
+
+using pay_promise = caf::typed_response_promise<code, payment>;
+using hold_promise = caf::typed_response_promise<code, reservation>;
+using stop_promise = caf::typed_response_promise<std::string>;
+
+// ---------------------------------------------------------------------------------
+// The per-user wallet actor.
+
+struct wallet_state {
+  wallet core;
+  wallet_config cfg;
+  catalog_actor catalog;
+  gate_actor gate;
+  wallet_registry_actor registry;
+  time_base tb;
+  uint32_t holds_in_flight = 0;
+  time_us last_active = 0;
+  bool passivation_asked = false;
+  /// Requests with the key of a running payment: they get its result.
+  std::map<std::string, std::vector<pay_promise>> waiters;
+  /// The registry's stop, answered once nothing is in flight.
+  std::vector<stop_promise> stops;
+  static inline const char* name = "wallet";
+};
+
+using wallet_pointer = user_wallet_actor::stateful_pointer<wallet_state>;
+
+/// One payment between its steps.
+struct payment_run {
+  reservation_id rid = 0;
+  std::string key;
+  pay_promise rp;
+};
+
+time_us now_of(wallet_pointer self) { return self->state.tb.now(self->clock()); }
+
+time_us touch(wallet_pointer self) { return self->state.last_active = now_of(self); }
+
+bool busy(const wallet_state& st) {
+  return st.holds_in_flight > 0 || st.core.payments_in_flight() > 0;
+}
+
+void arm_idle(wallet_pointer self, time_us after) {
+  self->delayed_send(self, std::chrono::microseconds(after), idle_atom::value);
+}
+
+/// One idle timer per wallet at a time: re-armed for the rest of the idle time instead
+/// of once per message. A busy wallet (hold or payment in flight) never passivates.
+void on_idle(wallet_pointer self) {
+  auto& st = self->state;
+  if (st.passivation_asked) return;
+  auto idle_for = now_of(self) - st.last_active;
+  if (!busy(st) && idle_for >= st.cfg.idle_timeout) {
+    st.passivation_asked = true;
+    self->send(st.registry, passiv_atom::value, st.core.user());
+    return;
+  }
+  arm_idle(self, busy(st) ? st.cfg.idle_timeout : st.cfg.idle_timeout - idle_for);
+}
+
+/// Answers the registry's stop once no operation is in flight, then quits.
+void try_stop(wallet_pointer self) {
+  auto& st = self->state;
+  if (st.stops.empty() || busy(st)) return;
+  auto bytes = st.core.empty() ? std::string{} : st.core.encode();
+  for (auto& rp : st.stops) rp.deliver(bytes);
+  st.stops.clear();
+  self->quit();
+}
+
+hold_promise hold(wallet_pointer self, schedule_id schedule, seat_no seat) {
+  auto& st = self->state;
+  auto now = touch(self);
+  auto rp = self->make_response_promise<code, reservation>();
+  // Holds in flight count too, or a burst of requests would pass the limit together.
+  if (st.core.live_holds(now) + st.holds_in_flight >= st.cfg.max_holds_per_user) {
+    rp.deliver(code::hold_limit_reached, reservation{});
+    return rp;
+  }
+  ++st.holds_in_flight;
+  self->request(st.catalog, step_timeout, hold_atom::value, st.core.user(), schedule, seat)
+      .then(
+          [=](code c, reservation& r) mutable {
+            --self->state.holds_in_flight;
+            if (c == code::created) self->state.core.add_reservation(r);
+            rp.deliver(c, r);
+            try_stop(self);
+          },
+          [=](caf::error& err) mutable {
+            --self->state.holds_in_flight;
+            rp.deliver(std::move(err));
+            try_stop(self);
+          });
+  return rp;
+}
+
+/// Ends a payment with a business outcome: remembered under its key, sent to the
+/// caller and to every request that waited on the same key.
+void finish_payment(wallet_pointer self, const payment_run& run, const pay_outcome& out) {
+  auto& st = self->state;
+  touch(self);
+  st.core.finish_pay(run.rid, run.key, out);
+  auto rp = run.rp;
+  rp.deliver(out.result, out.paid);
+  if (auto i = st.waiters.find(run.key); i != st.waiters.end()) {
+    for (auto& w : i->second) w.deliver(out.result, out.paid);
+    st.waiters.erase(i);
+  }
+  try_stop(self);
+}
+
+/// Ends a payment after an infrastructure error: nothing is remembered, so the client
+/// may retry with the same key.
+void abort_payment(wallet_pointer self, const payment_run& run, const caf::error& err) {
+  auto& st = self->state;
+  touch(self);
+  st.core.abort_pay(run.rid, run.key);
+  auto rp = run.rp;
+  rp.deliver(err);
+  if (auto i = st.waiters.find(run.key); i != st.waiters.end()) {
+    for (auto& w : i->second) w.deliver(err);
+    st.waiters.erase(i);
+  }
+  try_stop(self);
+}
+
+/// Step 4: the seat is sold; end the user's token so the next fan comes in. Its
+/// failure does not undo the sale: the token's TTL ends it anyway.
+void end_token(wallet_pointer self, const payment_run& run, const payment& paid) {
+  auto& st = self->state;
+  self->request(st.gate, step_timeout, end_atom::value, st.core.user())
+      .then(
+          [=](code) {
+            finish_payment(self, run, {code::created, paid});
+          },
+          [=](caf::error&) {
+            finish_payment(self, run, {code::created, paid});
+          });
+}
+
+/// Step 3: PAYING -> SOLD.
+void sell_seat(wallet_pointer self, const payment_run& run, const payment& paid) {
+  auto& st = self->state;
+  self->request(st.catalog, step_timeout, sell_atom::value, st.core.user(), run.rid)
+      .then(
+          [=](code c) {
+            if (c == code::ok) {
+              end_token(self, run, paid);
+              return;
+            }
+            // The seat left PAYING (its pay timeout passed): the sale is refused for
+            // sure, so the points go back.
+            self->state.core.void_debit(run.rid, now_of(self));
+            finish_payment(self, run, {c, {}});
+          },
+          [=](caf::error& err) {
+            // IN DOUBT (persistence issue): debited, and the sale may or may not have
+            // happened. The debit is kept and the error reported; recovery from the
+            // durable intent must complete the sale when the seat shows SOLD to this
+            // reservation and void the debit otherwise.
+            abort_payment(self, run, err);
+          });
+}
+
+/// Refused payment: PAYING -> HELD with the original deadline, then the refusal.
+/// An unlock that fails is harmless: the seat's pay timeout puts it back as well.
+void unlock_seat(wallet_pointer self, const payment_run& run, code why) {
+  auto& st = self->state;
+  self->request(st.catalog, step_timeout, unlock_atom::value, st.core.user(), run.rid)
+      .then(
+          [=](code) {
+            finish_payment(self, run, {why, {}});
+          },
+          [=](caf::error&) {
+            finish_payment(self, run, {why, {}});
+          });
+}
+
+/// Step 2: debit keyed by the reservation id.
+void debit_points(wallet_pointer self, const payment_run& run) {
+  // CRASH POINT (persistence issue): a durable payment intent keyed by run.rid must be
+  // written before this debit, and the debit itself made durable, so that a crash
+  // between here and the sale is resolved on recovery (sold: keep; not sold: void).
+  auto out = self->state.core.debit(run.rid, now_of(self));
+  if (out.result != code::ok) {
+    unlock_seat(self, run, out.result);
+    return;
+  }
+  sell_seat(self, run, out.paid);
+}
+
+/// Step 1: HELD -> PAYING. A refusal (expired, not payable) is the answer as is.
+void lock_seat(wallet_pointer self, const payment_run& run) {
+  auto& st = self->state;
+  self->request(st.catalog, step_timeout, lock_atom::value, st.core.user(), run.rid)
+      .then(
+          [=](code c) {
+            if (c == code::ok)
+              debit_points(self, run);
+            else
+              finish_payment(self, run, {c, {}});
+          },
+          [=](caf::error& err) { abort_payment(self, run, err); });
+}
+
+pay_promise pay(wallet_pointer self, reservation_id rid, const std::string& key) {
+  auto& st = self->state;
+  auto now = touch(self);
+  auto rp = self->make_response_promise<code, payment>();
+  auto plan = st.core.begin_pay(rid, key, now);
+  switch (plan.step) {
+    case pay_step::reply:
+      rp.deliver(plan.outcome.result, plan.outcome.paid);
+      break;
+    case pay_step::wait:
+      st.waiters[key].push_back(rp);
+      break;
+    case pay_step::lock:
+      lock_seat(self, payment_run{rid, key, rp});
+      break;
+  }
+  return rp;
+}
+
+user_wallet_actor::behavior_type wallet_behavior(wallet_pointer self, wallet core,
+                                                 wallet_config cfg, catalog_actor catalog,
+                                                 gate_actor gate, wallet_registry_actor registry,
+                                                 time_base tb) {
+  auto& st = self->state;
+  st.core = std::move(core);
+  st.cfg = cfg;
+  st.catalog = std::move(catalog);
+  st.gate = std::move(gate);
+  st.registry = std::move(registry);
+  st.tb = tb;
+  touch(self);
+  if (cfg.idle_timeout > 0) arm_idle(self, cfg.idle_timeout);  // <= 0: never passivate
+  return {
+      [=](charge_atom, user_id, points amount) -> std::tuple<code, points> {
+        auto now = touch(self);
+        auto& w = self->state.core;
+        auto c = w.charge(amount, now, self->state.cfg.max_balance);
+        return {c, w.balance()};
+      },
+      [=](balance_atom, user_id) -> points {
+        touch(self);
+        return self->state.core.balance();
+      },
+      [=](history_atom, user_id) -> std::vector<history_entry> {
+        touch(self);
+        return self->state.core.history();
+      },
+      [=](hold_atom, user_id, schedule_id schedule, seat_no seat) {
+        return hold(self, schedule, seat);
+      },
+      [=](resv_atom, user_id, reservation_id rid) -> std::tuple<code, reservation> {
+        auto r = self->state.core.view(rid, touch(self));
+        if (!r) return {code::reservation_not_found, reservation{}};
+        return {code::ok, *r};
+      },
+      [=](pay_atom, user_id, reservation_id rid, const std::string& key) {
+        return pay(self, rid, key);
+      },
+      [=](stop_atom) {
+        auto rp = self->make_response_promise<std::string>();
+        self->state.stops.push_back(rp);
+        try_stop(self);
+        return rp;
+      },
+      [=](idle_atom) { on_idle(self); },
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// The registry.
+
+/// A request that arrived while its wallet was stopping: replayed to the fresh wallet,
+/// or failed with the error when none could be activated.
+using parked_request = std::function<void(const caf::expected<user_wallet_actor>&)>;
+
+struct registry_entry {
+  user_wallet_actor wallet;
+  bool stopping = false;
+  std::vector<parked_request> parked;
+};
+
+struct registry_state {
+  wallet_config cfg;
+  catalog_actor catalog;
+  gate_actor gate;
+  time_base tb;
+  std::shared_ptr<wallet_archive> archive;
+  std::map<user_id, registry_entry> live;
+  std::map<caf::actor_addr, user_id> users_by_addr;  ///< for down messages
+  wallet_stats stats;
+  static inline const char* name = "wallet_registry";
+};
+
+using registry_pointer = wallet_registry_actor::stateful_pointer<registry_state>;
+
+/// The user's live entry, activating the wallet from the archive when needed. nullptr
+/// when the user has no wallet anywhere and `create` is false (so reads of a never-seen
+/// user spawn nothing and archive nothing); an error when the archive is corrupt.
+caf::expected<registry_entry*> entry_for(registry_pointer self, user_id u, bool create) {
+  auto& st = self->state;
+  if (auto i = st.live.find(u); i != st.live.end()) return &i->second;
+  auto bytes = st.archive->load(u);
+  if (!bytes && !create) return static_cast<registry_entry*>(nullptr);
+  wallet core{u};
+  if (bytes) {
+    auto w = wallet::decode(*bytes);
+    if (!w || w->user() != u)
+      return caf::make_error(caf::sec::runtime_error,
+                             "corrupt archived wallet of user " + std::to_string(u));
+    core = std::move(*w);
+  }
+  auto me = caf::actor_cast<wallet_registry_actor>(self);
+  auto w = self->spawn(wallet_behavior, std::move(core), st.cfg, st.catalog, st.gate, me, st.tb);
+  self->monitor(w);
+  st.users_by_addr.emplace(w.address(), u);
+  ++st.stats.activated_total;
+  auto& e = st.live[u];
+  e.wallet = std::move(w);
+  return &e;
+}
+
+/// Sends a request on to the user's wallet (the wallet answers the caller directly),
+/// parks it while the wallet is stopping, or answers with `on_unknown` for a user
+/// that has no wallet when `create` is false.
+template <class Promise, class Unknown, class... Ts>
+Promise route(registry_pointer self, user_id u, bool create, Promise rp, Unknown on_unknown,
+              const Ts&... xs) {
+  auto e = entry_for(self, u, create);
+  if (!e) {
+    rp.deliver(e.error());
+    return rp;
+  }
+  if (*e == nullptr) {
+    on_unknown(rp);
+    return rp;
+  }
+  parked_request send = [rp, xs...](const caf::expected<user_wallet_actor>& w) mutable {
+    if (w)
+      rp.delegate(*w, xs...);
+    else
+      rp.deliver(w.error());
+  };
+  if ((*e)->stopping) {
+    (*e)->parked.push_back(std::move(send));
+    ++self->state.stats.parked_total;
+  } else {
+    send((*e)->wallet);
+  }
+  return rp;
+}
+
+/// The wallet at `addr` is gone: archive what it sent (nothing when it died without
+/// answering: the archive keeps the last saved state), then replay the parked requests
+/// to a fresh wallet. Runs once per wallet, whichever of stop answer or down is first.
+void stopped(registry_pointer self, user_id u, const caf::actor_addr& addr,
+             std::optional<std::string> bytes) {
+  auto& st = self->state;
+  auto i = st.live.find(u);
+  if (i == st.live.end() || i->second.wallet.address() != addr) return;
+  if (bytes && !bytes->empty()) st.archive->save(u, std::move(*bytes));
+  if (bytes) ++st.stats.passivated_total;
+  auto parked = std::move(i->second.parked);
+  st.users_by_addr.erase(addr);
+  st.live.erase(i);
+  if (parked.empty()) return;
+  auto e = entry_for(self, u, true);
+  caf::expected<user_wallet_actor> next = caf::sec::runtime_error;
+  if (e)
+    next = (*e)->wallet;
+  else
+    next = e.error();
+  for (auto& p : parked) p(next);
+}
+
+/// Handshake step 2: the sender must still be the user's current wallet; it is marked
+/// stopping (new requests park) and asked to stop. Everything routed to it before is
+/// ahead of the stop in its mailbox, so it is answered first.
+void on_passivate(registry_pointer self, user_id u) {
+  auto& st = self->state;
+  auto i = st.live.find(u);
+  if (i == st.live.end() || i->second.stopping) return;
+  auto addr = i->second.wallet.address();
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != addr) return;
+  i->second.stopping = true;
+  self->request(i->second.wallet, caf::infinite, stop_atom::value)
+      .then([=](std::string& bytes) { stopped(self, u, addr, std::move(bytes)); },
+            [=](caf::error&) { stopped(self, u, addr, std::nullopt); });
+}
+
+void on_down(registry_pointer self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto j = st.users_by_addr.find(dm.source);
+  if (j == st.users_by_addr.end()) return;
+  auto u = j->second;
+  auto i = st.live.find(u);
+  if (i != st.live.end() && i->second.wallet.address() == dm.source && i->second.stopping) {
+    stopped(self, u, dm.source, std::nullopt);
+    return;
+  }
+  // Died while serving (a bug or a kill): forget it, the next request starts again
+  // from the archive.
+  st.users_by_addr.erase(j);
+  if (i != st.live.end() && i->second.wallet.address() == dm.source) st.live.erase(i);
+}
+
+/// Shutdown: every wallet goes too, and parked requests get an error instead of
+/// waiting forever (a dropped promise never answers in CAF 0.17).
+void on_exit(registry_pointer self, const caf::exit_msg& msg) {
+  auto& st = self->state;
+  for (auto& [u, e] : st.live) {
+    self->send_exit(e.wallet, msg.reason);
+    for (auto& p : e.parked) p(caf::make_error(caf::sec::request_receiver_down));
+  }
+  st.live.clear();
+  st.users_by_addr.clear();
+  self->quit(msg.reason);
+}
+
+wallet_registry_actor::behavior_type registry_behavior(registry_pointer self, wallet_config cfg,
+                                                       catalog_actor catalog, gate_actor gate,
+                                                       time_base tb,
+                                                       std::shared_ptr<wallet_archive> archive) {
+  auto& st = self->state;
+  st.cfg = cfg;
+  st.catalog = std::move(catalog);
+  st.gate = std::move(gate);
+  st.tb = tb;
+  st.archive = std::move(archive);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  self->set_exit_handler([=](caf::exit_msg& msg) { on_exit(self, msg); });
+  auto never = [](auto&) {};  // creating routes never meet an unknown user
+  return {
+      [=](charge_atom a, user_id u, points amount) {
+        return route(self, u, true, self->make_response_promise<code, points>(), never, a, u,
+                     amount);
+      },
+      [=](balance_atom a, user_id u) {
+        return route(
+            self, u, false, self->make_response_promise<points>(),
+            [](auto& rp) { rp.deliver(points{0}); }, a, u);
+      },
+      [=](history_atom a, user_id u) {
+        return route(
+            self, u, false, self->make_response_promise<std::vector<history_entry>>(),
+            [](auto& rp) { rp.deliver(std::vector<history_entry>{}); }, a, u);
+      },
+      [=](hold_atom a, user_id u, schedule_id schedule, seat_no seat) {
+        return route(self, u, true, self->make_response_promise<code, reservation>(), never, a, u,
+                     schedule, seat);
+      },
+      [=](resv_atom a, user_id u, reservation_id rid) {
+        return route(
+            self, u, false, self->make_response_promise<code, reservation>(),
+            [](auto& rp) { rp.deliver(code::reservation_not_found, reservation{}); }, a, u, rid);
+      },
+      [=](pay_atom a, user_id u, reservation_id rid, const std::string& key) {
+        return route(
+            self, u, false, self->make_response_promise<code, payment>(),
+            [](auto& rp) { rp.deliver(code::reservation_not_found, payment{}); }, a, u, rid, key);
+      },
+      [=](passiv_atom, user_id u) { on_passivate(self, u); },
+      [=](stats_atom) {
+        auto s = self->state.stats;
+        s.live = self->state.live.size();
+        return s;
+      },
+  };
+}
+
+}  // namespace
+
+wallet_registry_actor spawn_wallet_registry(caf::actor_system& sys, wallet_config cfg,
+                                            catalog_actor catalog, gate_actor gate, time_base tb,
+                                            std::shared_ptr<wallet_archive> archive) {
+  return sys.spawn(registry_behavior, cfg, std::move(catalog), std::move(gate), tb,
+                   std::move(archive));
+}
+
+wallet_actor spawn_wallets(caf::actor_system& sys, wallet_config cfg, catalog_actor catalog,
+                           gate_actor gate, time_base tb) {
+  return spawn_wallet_registry(sys, cfg, std::move(catalog), std::move(gate), tb,
+                               std::make_shared<memory_wallet_archive>());
+}
+
+}  // namespace concert

@@ -1,0 +1,50 @@
+// The inside of the wallet service: the per-user wallet actor's interface, the
+// registry's full interface (public protocol plus the passivation handshake and
+// figures), and a spawn function that takes the archive. Callers outside actors/ and
+// tests should only need wallet_actor.hpp.
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <memory>
+#include <string>
+
+#include "actors/wallet.hpp"
+#include "actors/wallet_actor.hpp"
+
+namespace concert {
+
+/// One user's wallet actor: the public protocol plus the registry's stop request
+/// (answered with the encoded wallet, empty when there is nothing to keep, once no
+/// operation is in flight; the wallet then quits) and its own idle timer.
+using user_wallet_actor =
+    wallet_actor::extend<caf::replies_to<stop_atom>::with<std::string>, caf::reacts_to<idle_atom>>;
+
+/// Figures of the registry, for metrics and tests.
+struct wallet_stats {
+  uint64_t live = 0;              ///< wallet actors alive now (including stopping ones)
+  uint64_t activated_total = 0;   ///< wallet actors spawned
+  uint64_t passivated_total = 0;  ///< wallet actors stopped and archived
+  uint64_t parked_total = 0;      ///< requests that waited for a stopping wallet
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wallet_stats& x) {
+  return f(caf::meta::type_name("wallet_stats"), x.live, x.activated_total, x.passivated_total,
+           x.parked_total);
+}
+
+/// The registry: routes by user id; an idle wallet asks to be passivated (the sender
+/// must be the user's current wallet).
+using wallet_registry_actor = wallet_actor::extend<caf::reacts_to<passiv_atom, user_id>,
+                                                   caf::replies_to<stats_atom>::with<wallet_stats>>;
+
+/// Spawns the registry over the given archive (spawn_wallets uses a memory archive).
+/// The archive is used only from the registry actor.
+wallet_registry_actor spawn_wallet_registry(caf::actor_system& sys, wallet_config cfg,
+                                            catalog_actor catalog, gate_actor gate, time_base tb,
+                                            std::shared_ptr<wallet_archive> archive);
+
+}  // namespace concert
