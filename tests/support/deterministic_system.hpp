@@ -56,7 +56,7 @@ class deterministic_system {
     }
   }
 
-  time_us now() const { return handles_.clock.now(sys_.clock()); }
+  time_us now() { return handles_.clock.now(sys_.clock()); }
   const system_handles& handles() const { return handles_; }
   caf::actor_system& sys() { return sys_; }
   caf::scheduler::test_coordinator& sched() { return sched_; }

@@ -1,0 +1,295 @@
+// Tests of the gate actor on CAF's deterministic scheduler with a virtual clock: FIFO
+// admission under a cap and under a rate, idle drops, TTL expiry, leave and payment
+// letting the next fan in, token checking, and that its timers fire exactly when due
+// without piling up. The line's arithmetic is covered by tests/domain/queue_line_test.
+#include "actors/gate_actor.hpp"
+
+#include <gtest/gtest.h>
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "actors/token_codec.hpp"
+
+using namespace concert;
+using namespace std::chrono_literals;
+
+namespace concert {
+/// Readable outcome names in failure messages.
+void PrintTo(code c, std::ostream* os) { *os << code_name(c); }
+}  // namespace concert
+
+namespace {
+
+constexpr time_us t0 = seconds_us(1'800'000'000);
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.file-verbosity", caf::atom("quiet"));
+  }
+};
+
+std::array<uint8_t, 32> key_of(uint8_t fill) {
+  std::array<uint8_t, 32> k{};
+  k.fill(fill);
+  return k;
+}
+
+gate_config make_cfg(int64_t cap, double rate, int64_t ttl_s = 600, int64_t idle_s = 60) {
+  gate_config c;
+  c.max_active = cap;
+  c.admit_per_second = rate;
+  c.active_ttl = seconds_us(ttl_s);
+  c.waiting_idle = seconds_us(idle_s);
+  c.token_key = key_of(7);
+  return c;
+}
+
+class GateActorTest : public ::testing::Test {
+ protected:
+  // Member order matters: config, system, scheduler, scoped actor, then actors.
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched =
+      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  caf::scoped_actor self{sys};
+  time_base tb = make_time_base(sys, t0);
+  gate_actor gate;
+
+  ~GateActorTest() override {
+    if (gate) caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  void start(const gate_config& gc) {
+    gate = spawn_gate(sys, gc, tb);
+    sched.run();
+  }
+
+  /// Moves virtual time on in steps, running every message each step makes due.
+  /// Returns how many timers fired.
+  size_t wait(caf::timespan total, caf::timespan step = 100ms) {
+    size_t fired = 0;
+    for (caf::timespan done{0}; done < total; done += step) {
+      fired += sched.advance_time(step);
+      sched.run();
+    }
+    return fired;
+  }
+
+  template <class... Ts, class... Xs>
+  std::tuple<Ts...> ask(Xs... xs) {
+    std::tuple<Ts...> out{};
+    auto h = self->request(gate, caf::infinite, xs...);
+    sched.run();
+    h.receive([&](Ts&... ys) { out = std::make_tuple(std::move(ys)...); },
+              [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
+    return out;
+  }
+
+  std::pair<code, token_view> issue(user_id u) {
+    auto [c, v] = ask<code, token_view>(issue_atom::value, u);
+    return {c, v};
+  }
+  std::string token_of(user_id u) { return issue(u).second.token; }
+  std::pair<code, token_view> poll(const std::string& t) {
+    auto [c, v] = ask<code, token_view>(poll_atom::value, t);
+    return {c, v};
+  }
+  code check(const std::string& t) { return std::get<0>(ask<code, user_id>(check_atom::value, t)); }
+  code leave(const std::string& t) { return std::get<0>(ask<code>(leave_atom::value, t)); }
+  code end(user_id u) { return std::get<0>(ask<code>(end_atom::value, u)); }
+  gate_stats stats() { return std::get<0>(ask<gate_stats>(stats_atom::value)); }
+
+  /// Pending timer deadlines on the virtual clock, as epoch microseconds.
+  std::vector<time_us> pending_timers() {
+    std::vector<time_us> out;
+    auto& clock = dynamic_cast<caf::detail::test_actor_clock&>(sys.clock());
+    for (auto& entry : clock.schedule())
+      out.push_back(
+          t0 +
+          std::chrono::duration_cast<std::chrono::microseconds>(entry.first - tb.start).count());
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_F(GateActorTest, IssueGivesASignedTokenAndReissueTheSameOne) {
+  start(make_cfg(1, 0));
+  auto [c1, first] = issue(7);
+  EXPECT_EQ(c1, code::created);
+  EXPECT_TRUE(first.active);
+  EXPECT_EQ(first.user, 7u);
+  EXPECT_EQ(first.token.size(), token_codec::token_chars);
+  auto [c2, waiting] = issue(8);
+  EXPECT_EQ(c2, code::created);
+  EXPECT_FALSE(waiting.active);
+  EXPECT_EQ(waiting.position, 1u);
+  EXPECT_EQ(waiting.expires_at, t0 + seconds_us(60));
+  auto [c3, again] = issue(8);
+  EXPECT_EQ(c3, code::ok);
+  EXPECT_EQ(again.token, waiting.token);
+  auto decoded = token_codec{key_of(7)}.decode(waiting.token);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->user, 8u);
+  EXPECT_EQ(issue(0).first, code::invalid_request);
+}
+
+TEST_F(GateActorTest, PollReportsStatusAndCheckGuardsRoutes) {
+  start(make_cfg(1, 0));
+  auto a = token_of(1);
+  auto b = token_of(2);
+  auto [pc, pv] = poll(b);
+  EXPECT_EQ(pc, code::ok);
+  EXPECT_EQ(pv.token, b);
+  EXPECT_EQ(pv.position, 1u);
+  EXPECT_GE(pv.next_poll_seconds, 1);
+  EXPECT_LE(pv.next_poll_seconds, 20);
+  EXPECT_EQ(check(a), code::ok);
+  EXPECT_EQ(check(b), code::queue_not_admitted);
+  auto [cc, who] = ask<code, user_id>(check_atom::value, a);
+  EXPECT_EQ(cc, code::ok);
+  EXPECT_EQ(who, 1u);
+}
+
+TEST_F(GateActorTest, ForgedAndGarbageTokensAreInvalid) {
+  start(make_cfg(1, 0));
+  auto genuine = token_of(1);
+  auto forged = token_codec{key_of(9)}.encode(1, 1);  // right claims, wrong key
+  auto altered = genuine;
+  altered[3] = altered[3] == 'A' ? 'B' : 'A';
+  for (const std::string& t : {forged, altered, std::string{}, std::string{"Bearer x"}}) {
+    EXPECT_EQ(poll(t).first, code::token_invalid);
+    EXPECT_EQ(check(t), code::token_invalid);
+    EXPECT_EQ(leave(t), code::token_invalid);
+  }
+  EXPECT_EQ(check(genuine), code::ok);
+}
+
+TEST_F(GateActorTest, FifoAdmissionUnderCap) {
+  start(make_cfg(2, 0));
+  std::vector<std::string> t;
+  for (user_id u = 1; u <= 6; ++u) t.push_back(token_of(u));
+  EXPECT_EQ(check(t[0]), code::ok);
+  EXPECT_EQ(check(t[1]), code::ok);
+  EXPECT_EQ(check(t[2]), code::queue_not_admitted);
+  EXPECT_EQ(end(1), code::ok);  // paid: the next in line comes in at once
+  EXPECT_EQ(check(t[2]), code::ok);
+  EXPECT_EQ(check(t[3]), code::queue_not_admitted);
+  EXPECT_EQ(leave(t[4]), code::ok);  // a waiter leaves
+  EXPECT_EQ(leave(t[1]), code::ok);  // an active one leaves: 4 comes in, not 6 ahead of it
+  EXPECT_EQ(check(t[3]), code::ok);
+  EXPECT_EQ(check(t[5]), code::queue_not_admitted);
+  EXPECT_EQ(poll(t[5]).second.position, 1u);
+  auto s = stats();
+  EXPECT_EQ(s.admitted_total, 4u);
+  EXPECT_EQ(s.ended_total, 3u);
+}
+
+TEST_F(GateActorTest, RateAdmitsTwoPerSecondInOrderOnItsOwnTimers) {
+  start(make_cfg(0, 2.0));
+  std::vector<std::string> t;
+  for (user_id u = 1; u <= 40; ++u) t.push_back(token_of(u));
+  // Only the gate's own ticks move the line: one fires every 0.5 s, nothing else.
+  EXPECT_EQ(wait(10s), 20u);
+  for (size_t i = 0; i < t.size(); ++i)
+    EXPECT_EQ(check(t[i]), i < 21 ? code::ok : code::queue_not_admitted) << "fan " << i + 1;
+  auto [c, v] = poll(t[30]);
+  EXPECT_EQ(c, code::ok);
+  EXPECT_EQ(v.position, 10u);   // fans 22..30 are ahead
+  EXPECT_EQ(v.eta_seconds, 5);  // measured pace: one per 0.5 s
+  EXPECT_EQ(stats().admitted_total, 21u);
+}
+
+TEST_F(GateActorTest, IdleWaiterIsDroppedAtTheTimeoutByATimer) {
+  start(make_cfg(1, 0, 600, 60));
+  auto a = token_of(1);
+  auto b = token_of(2);
+  EXPECT_EQ(sched.advance_time(60s - 1ms), 0u);
+  sched.run();
+  EXPECT_EQ(check(b), code::queue_not_admitted);  // check is no sign of life
+  EXPECT_EQ(sched.advance_time(1ms), 1u);         // the drop's tick, exactly at 60 s
+  sched.run();
+  EXPECT_EQ(check(b), code::token_expired);
+  EXPECT_EQ(check(a), code::ok);
+  auto s = stats();
+  EXPECT_EQ(s.dropped_idle_total, 1u);
+  EXPECT_EQ(s.waiting, 0u);
+}
+
+TEST_F(GateActorTest, PollingKeepsAWaiterInLine) {
+  start(make_cfg(1, 0, 600, 60));
+  token_of(1);
+  auto b = token_of(2);
+  for (int i = 0; i < 10; ++i) {
+    wait(30s, 1s);
+    ASSERT_EQ(poll(b).first, code::ok) << "after " << (i + 1) * 30 << " s";
+  }
+  EXPECT_EQ(stats().dropped_idle_total, 0u);
+}
+
+TEST_F(GateActorTest, ActiveTokenExpiresAfterItsTtlAndTheNextComesIn) {
+  start(make_cfg(1, 0, 120, 60));
+  auto a = token_of(1);
+  auto b = token_of(2);
+  for (int i = 0; i < 5; ++i) {
+    wait(20s, 1s);  // 20 .. 100 s
+    ASSERT_EQ(poll(b).first, code::ok);
+  }
+  wait(20s - 1ms, 1ms);  // up to 1 ms before the TTL
+  EXPECT_EQ(check(a), code::ok);
+  EXPECT_EQ(sched.advance_time(1ms), 1u);
+  sched.run();
+  EXPECT_EQ(check(a), code::token_expired);
+  EXPECT_EQ(check(b), code::ok);
+  auto [c, v] = poll(b);
+  EXPECT_EQ(v.expires_at, t0 + seconds_us(240));  // admitted at exactly 120 s
+  EXPECT_EQ(stats().expired_active_total, 1u);
+}
+
+TEST_F(GateActorTest, LeaveAdmitsTheNextAtOnce) {
+  start(make_cfg(1, 0));
+  auto a = token_of(1);
+  auto b = token_of(2);
+  wait(5s);
+  EXPECT_EQ(leave(a), code::ok);
+  EXPECT_EQ(check(b), code::ok);
+  EXPECT_EQ(poll(b).second.expires_at, t0 + seconds_us(5 + 600));
+  EXPECT_EQ(leave(a), code::token_expired);
+  EXPECT_EQ(check(a), code::token_expired);
+}
+
+TEST_F(GateActorTest, EndAdmitsTheNextAtOnce) {
+  start(make_cfg(1, 0));
+  token_of(1);
+  auto b = token_of(2);
+  EXPECT_EQ(end(2), code::token_expired);  // waiting: not its payment
+  EXPECT_EQ(end(1), code::ok);
+  EXPECT_EQ(check(b), code::ok);
+  EXPECT_EQ(end(1), code::token_expired);
+  EXPECT_EQ(end(99), code::token_expired);
+}
+
+TEST_F(GateActorTest, TimersSitAtTheNextDueEventWithoutDuplicates) {
+  start(make_cfg(1, 0, 600, 60));
+  EXPECT_TRUE(pending_timers().empty());
+  token_of(1);
+  EXPECT_EQ(pending_timers(), (std::vector<time_us>{t0 + seconds_us(600)}));
+  auto b = token_of(2);
+  for (int i = 0; i < 5; ++i) poll(b);
+  EXPECT_EQ(pending_timers(), (std::vector<time_us>{t0 + seconds_us(60), t0 + seconds_us(600)}));
+  wait(10s);
+  poll(b);  // the drop moves to 70 s; the tick at 60 s will re-arm then
+  EXPECT_EQ(pending_timers().size(), 2u);
+  wait(50s);
+  EXPECT_EQ(check(b), code::queue_not_admitted);
+  auto timers = pending_timers();
+  ASSERT_FALSE(timers.empty());
+  EXPECT_EQ(timers.front(), t0 + seconds_us(70));
+  EXPECT_LE(timers.size(), 2u);
+}
