@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "actors/persistent_spawn.hpp"
 #include "actors/schedule_actor.hpp"
 
 namespace concert {
@@ -110,27 +111,30 @@ caf::result<code> route_payment(catalog_pointer self, Atom step, user_id user, r
   return self->delegate(owners[b - 1], step, user, rid);
 }
 
-/// Spawns and links one schedule actor per schedule, numbering blocks from 1 in order.
-void spawn_schedules(catalog_pointer self, const catalog_data& data, const seats_config& cfg,
-                     time_base tb) {
+/// Spawns and links one schedule actor per schedule over its blocks (consecutive in
+/// `blocks`, which follow the schedules' order).
+void spawn_schedules(catalog_pointer self, const catalog_data& data, std::vector<seat_block> blocks,
+                     time_base tb, const store_actor& writer) {
   auto& st = self->state;
+  size_t next = 0;
   for (const auto& def : data.schedules) {
-    auto first_block = static_cast<uint32_t>(st.by_block.size() + 1);
-    auto blocks = split_into_blocks(def.id, def.prices, first_block, cfg.seats_per_block,
-                                    cfg.hold_time, cfg.pay_timeout);
-    auto n = blocks.size();
-    auto sched = spawn_schedule(self->system(), def, std::move(blocks), tb);
+    std::vector<seat_block> own;
+    while (next < blocks.size() && blocks[next].params().schedule == def.id)
+      own.push_back(std::move(blocks[next++]));
+    auto n = own.size();
+    auto sched = spawn_schedule(self->system(), def, std::move(own), tb, writer);
     self->link_to(sched);
     st.schedules.emplace(def.id, sched);
     st.by_block.insert(st.by_block.end(), n, sched);
   }
 }
 
-catalog_actor::behavior_type catalog_fn(catalog_pointer self, catalog_data data, seats_config cfg,
-                                        time_base tb) {
+catalog_actor::behavior_type catalog_fn(catalog_pointer self, catalog_data data,
+                                        std::vector<seat_block> blocks, time_base tb,
+                                        store_actor writer) {
   for (const auto& c : data.concerts) self->state.concerts.emplace(c.id, c);
   self->state.by_concert = index_by_concert(data);
-  spawn_schedules(self, data, cfg, tb);
+  spawn_schedules(self, data, std::move(blocks), tb, writer);
   return {
       [=](concerts_atom) {
         std::vector<concert_info> out;
@@ -163,12 +167,29 @@ catalog_actor::behavior_type catalog_fn(catalog_pointer self, catalog_data data,
 
 }  // namespace
 
-catalog_actor spawn_catalog(caf::actor_system& sys, const catalog_data& data, seats_config cfg,
-                            time_base tb) {
+std::vector<seat_block> catalog_blocks(const catalog_data& data, const seats_config& cfg) {
   if (auto problem = validate(data); !problem.empty())
     throw std::invalid_argument("invalid catalog: " + problem);
   if (cfg.seats_per_block == 0) throw std::invalid_argument("seats_per_block must be >= 1");
-  return sys.spawn(catalog_fn, data, cfg, tb);
+  std::vector<seat_block> all;
+  for (const auto& def : data.schedules) {
+    auto first_block = static_cast<uint32_t>(all.size() + 1);
+    auto blocks = split_into_blocks(def.id, def.prices, first_block, cfg.seats_per_block,
+                                    cfg.hold_time, cfg.pay_timeout);
+    for (auto& b : blocks) all.push_back(std::move(b));
+  }
+  return all;
+}
+
+catalog_actor spawn_catalog(caf::actor_system& sys, const catalog_data& data, seats_config cfg,
+                            time_base tb) {
+  return sys.spawn(catalog_fn, data, catalog_blocks(data, cfg), tb, store_actor{});
+}
+
+catalog_actor spawn_catalog_persistent(caf::actor_system& sys, const catalog_data& data,
+                                       std::vector<seat_block> blocks, time_base tb,
+                                       store_actor writer) {
+  return sys.spawn(catalog_fn, data, std::move(blocks), tb, std::move(writer));
 }
 
 }  // namespace concert

@@ -2,16 +2,23 @@
 // brings the line up to the actor clock's now, then does its part, then makes sure a
 // tick is pending at the line's next due event, so admissions, TTL expiries and idle
 // drops happen on time even when nobody asks. Tokens are signed and checked here.
+// With a store, the tokens that changed in a step (issued, admitted, ended) are written
+// as one batch and the reply waits for it; poll refreshes are not written.
 #include "actors/gate_actor.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
+#include "actors/persistent_spawn.hpp"
 #include "actors/queue_line.hpp"
+#include "actors/record_codec.hpp"
 #include "actors/token_codec.hpp"
+#include "actors/write_chain.hpp"
+#include "storage/keys.hpp"
 
 namespace concert {
 
@@ -24,7 +31,9 @@ struct gate_state {
   /// Times of the tick messages still in flight, earliest first. A tick cannot be
   /// cancelled, so one is only added when it is earlier than every pending one.
   std::set<time_us> ticks;
-  const char* name = "gate";
+  write_chain chain;              ///< in memory unless spawned with a writer
+  uint64_t written_next_seq = 0;  ///< the gate_seq counter as last written
+  static inline const char* name = "gate";
 };
 
 using gate_pointer = gate_actor::stateful_pointer<gate_state>;
@@ -57,75 +66,132 @@ void arm(gate_pointer self, time_us now) {
   self->scheduled_send(self, st.tb.to_clock(*due), tick_atom::value);
 }
 
-caf::result<code, token_view> on_issue(gate_pointer self, user_id user) {
+/// The records of every token that changed since the last call, and the sequence
+/// counter when it moved (so a number is never handed out twice across restarts).
+write_batch changes(gate_pointer self) {
+  auto& st = self->state;
+  write_batch b;
+  if (!st.chain.persistent()) return b;
+  for (auto seq : st.line.drain_changes()) {
+    if (auto t = st.line.token(seq))
+      b.put(family::gate, keys::encode_gate_token(seq),
+            records::encode_gate_token({t->user, t->active, t->admitted_at}));
+    else
+      b.erase(family::gate, keys::encode_gate_token(seq));
+  }
+  auto next = st.line.next_sequence();
+  if (next != st.written_next_seq) {
+    b.put(family::meta, keys::encode_counter(records::gate_seq_counter), keys::be64(next));
+    st.written_next_seq = next;
+  }
+  return b;
+}
+
+/// Ends a step: arms the next tick and answers once the step's changes are durable.
+template <class... Ts, class... Vs>
+caf::typed_response_promise<Ts...> respond(gate_pointer self, time_us now,
+                                           caf::typed_response_promise<Ts...> rp, Vs... values) {
+  arm(self, now);
+  deliver_durable(self, self->state.chain, changes(self), rp, std::move(values)...);
+  return rp;
+}
+
+/// A step nobody waits for (a tick): its changes are written all the same.
+void persist_quietly(gate_pointer self) {
+  self->state.chain.commit(
+      self, changes(self), [] {}, [](const caf::error&) {});
+}
+
+caf::typed_response_promise<code, token_view> on_issue(gate_pointer self, user_id user) {
+  auto rp = self->make_response_promise<code, token_view>();
   auto now = catch_up(self);
   auto ticket = self->state.line.issue(user, now);
-  arm(self, now);
-  if (!ticket) return {code::invalid_request, token_view{}};
+  if (!ticket) return respond(self, now, rp, code::invalid_request, token_view{});
   ticket->view.token = self->state.codec.encode(ticket->seq, user);
-  return {ticket->created ? code::created : code::ok, std::move(ticket->view)};
+  return respond(self, now, rp, ticket->created ? code::created : code::ok,
+                 std::move(ticket->view));
 }
 
-caf::result<code, token_view> on_poll(gate_pointer self, const std::string& token) {
+caf::typed_response_promise<code, token_view> on_poll(gate_pointer self, const std::string& token) {
+  auto rp = self->make_response_promise<code, token_view>();
   auto now = catch_up(self);
   auto claims = self->state.codec.decode(token);
-  if (!claims) return {code::token_invalid, token_view{}};
+  if (!claims) return respond(self, now, rp, code::token_invalid, token_view{});
   token_view view;
   auto c = self->state.line.poll(claims->seq, claims->user, now, view);
-  arm(self, now);
-  if (c != code::ok) return {c, token_view{}};
+  if (c != code::ok) return respond(self, now, rp, c, token_view{});
   view.token = token;
-  return {code::ok, std::move(view)};
+  return respond(self, now, rp, code::ok, std::move(view));
 }
 
-caf::result<code, user_id> on_check(gate_pointer self, const std::string& token) {
+caf::typed_response_promise<code, user_id> on_check(gate_pointer self, const std::string& token) {
+  auto rp = self->make_response_promise<code, user_id>();
   auto now = catch_up(self);
   auto claims = self->state.codec.decode(token);
-  if (!claims) return {code::token_invalid, user_id{0}};
+  if (!claims) return respond(self, now, rp, code::token_invalid, user_id{0});
   auto c = self->state.line.check(claims->seq, claims->user, now);
-  arm(self, now);
-  return {c, claims->user};
+  return respond(self, now, rp, c, claims->user);
 }
 
-caf::result<code> on_leave(gate_pointer self, const std::string& token) {
+caf::typed_response_promise<code> on_leave(gate_pointer self, const std::string& token) {
+  auto rp = self->make_response_promise<code>();
   auto now = catch_up(self);
   auto claims = self->state.codec.decode(token);
-  if (!claims) return code::token_invalid;
-  auto c = self->state.line.leave(claims->seq, claims->user, now);
-  arm(self, now);
-  return c;
+  if (!claims) return respond(self, now, rp, code::token_invalid);
+  return respond(self, now, rp, self->state.line.leave(claims->seq, claims->user, now));
 }
 
-caf::result<code> on_end(gate_pointer self, user_id user) {
+caf::typed_response_promise<code> on_end(gate_pointer self, user_id user) {
+  auto rp = self->make_response_promise<code>();
   auto now = catch_up(self);
-  auto c = self->state.line.end_user(user, now);
-  arm(self, now);
-  return c;
+  return respond(self, now, rp, self->state.line.end_user(user, now));
 }
 
-gate_actor::behavior_type gate(gate_pointer self, gate_config cfg, time_base tb) {
-  self->state.line = queue_line{line_config(cfg)};
-  self->state.codec = token_codec{cfg.token_key};
-  self->state.tb = tb;
+gate_actor::behavior_type gate(gate_pointer self, gate_config cfg, time_base tb,
+                               std::optional<gate_recovery> recovered, store_actor writer) {
+  auto& st = self->state;
+  st.line = queue_line{line_config(cfg)};
+  st.codec = token_codec{cfg.token_key};
+  st.tb = tb;
+  st.chain = write_chain{std::move(writer)};
+  if (st.chain.persistent()) st.line.keep_change_log(true);
+  if (recovered) {
+    auto now = st.tb.now(self->clock());
+    st.written_next_seq = recovered->next_seq;
+    st.line.restore(std::move(recovered->tokens), recovered->next_seq, now);
+    // What lapsed while the gate was down (TTLs, impossible records) is written now.
+    catch_up(self);
+    arm(self, now);
+    persist_quietly(self);
+  }
   return {
       [=](issue_atom, user_id user) { return on_issue(self, user); },
       [=](poll_atom, const std::string& token) { return on_poll(self, token); },
       [=](check_atom, const std::string& token) { return on_check(self, token); },
       [=](leave_atom, const std::string& token) { return on_leave(self, token); },
       [=](end_atom, user_id user) { return on_end(self, user); },
-      [=](stats_atom) -> caf::result<gate_stats> {
+      [=](stats_atom) {
+        auto rp = self->make_response_promise<gate_stats>();
         auto now = catch_up(self);
-        arm(self, now);
-        return self->state.line.stats();
+        return respond(self, now, rp, self->state.line.stats());
       },
-      [=](tick_atom) { arm(self, catch_up(self)); },
+      [=](tick_atom) {
+        arm(self, catch_up(self));
+        persist_quietly(self);
+      },
   };
 }
 
 }  // namespace
 
 gate_actor spawn_gate(caf::actor_system& sys, gate_config cfg, time_base tb) {
-  return sys.spawn(gate, std::move(cfg), tb);
+  return sys.spawn(gate, std::move(cfg), tb, std::optional<gate_recovery>{}, store_actor{});
+}
+
+gate_actor spawn_gate_persistent(caf::actor_system& sys, gate_config cfg, time_base tb,
+                                 gate_recovery recovered, store_actor writer) {
+  return sys.spawn(gate, std::move(cfg), tb, std::optional<gate_recovery>{std::move(recovered)},
+                   std::move(writer));
 }
 
 }  // namespace concert

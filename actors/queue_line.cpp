@@ -168,6 +168,59 @@ std::vector<admission_record> queue_line::drain_admissions() {
   return out;
 }
 
+std::vector<uint64_t> queue_line::drain_changes() {
+  std::vector<uint64_t> out;
+  out.swap(changed_);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::optional<line_token> queue_line::token(uint64_t seq) const {
+  if (auto a = active_.find(seq); a != active_.end())
+    return line_token{seq, a->second.user, true, a->second.admitted_at};
+  if (seq >= slot_base_ && seq < next_seq_ && slot_of(seq).user != 0)
+    return line_token{seq, slot_of(seq).user, false, 0};
+  return std::nullopt;
+}
+
+void queue_line::restore(std::vector<line_token> tokens, uint64_t next_seq, time_us now) {
+  require(!started_ && next_seq_ == 1 && by_user_.empty(), "restore into a fresh line");
+  start_at(now);
+  std::sort(tokens.begin(), tokens.end(),
+            [](const line_token& a, const line_token& b) { return a.seq < b.seq; });
+  uint64_t last_active = 0;
+  for (const auto& t : tokens)
+    if (t.active) last_active = std::max(last_active, t.seq);
+  next_seq_ = std::max<uint64_t>(next_seq, 1);
+  if (!tokens.empty()) next_seq_ = std::max(next_seq_, tokens.back().seq + 1);
+  std::vector<line_token> waiters;
+  for (const auto& t : tokens) {
+    // Admission is FIFO, so a waiter behind an active token cannot be a state we wrote.
+    bool impossible = t.seq == 0 || t.user == 0 || by_user_.count(t.user) > 0 ||
+                      (!t.active && t.seq < last_active);
+    if (impossible) {
+      note_change(t.seq);
+      continue;
+    }
+    by_user_.emplace(t.user, t.seq);
+    if (t.active)
+      active_.emplace(t.seq, active_entry{t.user, t.admitted_at});
+    else
+      waiters.push_back(t);
+  }
+  slot_base_ = waiters.empty() ? next_seq_ : waiters.front().seq;
+  slots_.assign(next_seq_ - slot_base_, slot{});
+  for (const auto& w : waiters) {
+    slot_of(w.seq).user = w.user;
+    slot_of(w.seq).last_poll = clock_;
+    idle_push_back(w.seq);
+    ++waiting_;
+  }
+  fen_rebuild();
+  require(waiting_ + active_.size() == by_user_.size(), "every restored token is indexed once");
+}
+
 // ------------------------------------------------------------------ lookups
 
 queue_line::where queue_line::locate(uint64_t seq, user_id user) const {
@@ -293,6 +346,7 @@ void queue_line::admit_front(time_us t) {
   require(active_.empty() || active_.rbegin()->first < seq, "admission is FIFO by seq");
   remove_waiter(seq);
   active_.emplace_hint(active_.end(), seq, active_entry{user, t});
+  note_change(seq);
   if (rate_micro_ > 0) credit_ -= credit_one;
   recent_[recent_next_] = t;
   recent_next_ = (recent_next_ + 1) % recent_admissions;
@@ -323,6 +377,7 @@ void queue_line::add_waiter(uint64_t seq, user_id user) {
   require(seq + 1 == next_seq_, "waiters join at the back");
   require(slot_base_ + slots_.size() == seq, "the window ends at the newest seq");
   slots_.push_back(slot{user, clock_, 0, 0});
+  note_change(seq);
   if (seq - fen_base_ + 1 >= fen_.size())
     fen_rebuild();  // includes the new slot
   else
@@ -338,6 +393,7 @@ void queue_line::remove_waiter(uint64_t seq) {
   idle_unlink(seq);
   s.user = 0;
   --waiting_;
+  note_change(seq);
   compact_front();
 }
 
@@ -384,6 +440,7 @@ void queue_line::idle_unlink(uint64_t seq) {
 
 void queue_line::end_active(std::map<uint64_t, active_entry>::iterator it) {
   require(it != active_.end(), "ending a live active token");
+  note_change(it->first);
   by_user_.erase(it->second.user);
   active_.erase(it);
 }

@@ -42,6 +42,14 @@ struct admission_record {
   time_us at = 0;
 };
 
+/// A live token as the store keeps it: who, and whether (and since when) it is active.
+struct line_token {
+  uint64_t seq = 0;
+  user_id user = 0;
+  bool active = false;
+  time_us admitted_at = 0;  ///< when active
+};
+
 /// The line. Not thread-safe: one owner (the gate actor) calls it. Every call that
 /// takes `now` first does all work due by then, in time order, so results do not
 /// depend on how late the owner wakes up. Time never runs backwards: an earlier `now`
@@ -91,6 +99,26 @@ class queue_line {
 
   const queue_line_config& config() const { return cfg_; }
 
+  // --- persistence: the owner writes the tokens that changed and restores them ---
+
+  /// Start (or stop) recording which tokens changed (issued, admitted, ended in any way)
+  /// for `drain_changes`. A poll is no change: the last poll time is not stored.
+  void keep_change_log(bool on) { log_changes_ = on; }
+  /// Sequence numbers whose token changed since the last drain, ascending, each once.
+  /// `token(seq)` tells what each is now (nullopt: it ended and its record goes).
+  std::vector<uint64_t> drain_changes();
+  /// The live token with this number, or nullopt when it no longer lives (or never did).
+  std::optional<line_token> token(uint64_t seq) const;
+  /// The number the next new token gets (persisted so numbers are never reused).
+  uint64_t next_sequence() const { return next_seq_; }
+  /// Refills a line that has issued nothing yet with stored tokens at `now`: actives
+  /// keep their admission time (so their TTL runs on), waiters their order and count as
+  /// polled at `now` (poll times are not stored). New numbers start at the larger of
+  /// `next_seq` and the highest token + 1. Tokens that cannot be live together (a second
+  /// token of one user, user 0, a waiter behind an active one) are left out and reported
+  /// as changed, so the owner deletes their records.
+  void restore(std::vector<line_token> tokens, uint64_t next_seq, time_us now);
+
  private:
   // A waiting fan. user 0 marks a dead slot (admitted, left or dropped). Idle-list
   // links are sequence numbers (0 = none), so slots can move when the window compacts.
@@ -136,6 +164,9 @@ class queue_line {
   void idle_push_back(uint64_t seq);
   void idle_unlink(uint64_t seq);
   void end_active(std::map<uint64_t, active_entry>::iterator it);
+  void note_change(uint64_t seq) {
+    if (log_changes_) changed_.push_back(seq);
+  }
 
   // --- Fenwick tree of live waiters over sequence slots [fen_base_, ...) ---
   void fen_add(uint64_t seq, int32_t delta);
@@ -172,6 +203,8 @@ class queue_line {
   gate_stats counters_;
   bool log_admissions_ = false;
   std::vector<admission_record> log_;
+  bool log_changes_ = false;
+  std::vector<uint64_t> changed_;
 };
 
 }  // namespace concert

@@ -1,11 +1,16 @@
-// Builds the actor system: CAF settings, the token key, and the long-lived actors.
+// Builds the actor system: CAF settings, the token key, and the long-lived actors, in
+// memory or recovered from a store (recovery itself is persistence.cpp).
 
 #include "actors/runtime.hpp"
 
-#include <caf/all.hpp>
 #include <sched.h>
 #include <sodium.h>
+#include <caf/all.hpp>
 
+#include <stdexcept>
+#include <utility>
+
+#include "actors/persistent_spawn.hpp"
 #include "actors/rng.hpp"
 
 namespace concert {
@@ -23,6 +28,7 @@ unsigned usable_cpus() {
 void configure_caf(caf::actor_system_config& cfg, bool deterministic, unsigned threads) {
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  add_store_error_category(cfg);
   if (deterministic) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     return;
@@ -50,12 +56,41 @@ std::array<uint8_t, 32> token_key_for(uint64_t seed) {
   return key;
 }
 
+/// Recovers the state of `s.persist.db` and spawns the actors over it into `h`.
+status spawn_persistent(caf::actor_system& sys, const system_settings& s,
+                        const std::optional<catalog_data>& initial, system_handles& h) {
+  auto& db = *s.persist.db;
+  auto catalog = load_or_create_catalog(db, initial, s.seats.seats_per_block);
+  if (!catalog.ok()) return catalog.error();
+  auto key = load_or_create_token_key(db, token_key_for(s.seed));
+  if (!key.ok()) return key.error();
+  auto rec = recover_state(db, catalog.value(), s.seats, h.clock.now(sys.clock()));
+  if (!rec.ok()) return rec.error();
+  const auto& writer = s.persist.writer;
+  gate_config gc = s.gate;
+  gc.token_key = key.value();
+  h.gate = spawn_gate_persistent(sys, gc, h.clock, std::move(rec.value().gate), writer);
+  h.catalog = spawn_catalog_persistent(sys, catalog.value(), std::move(rec.value().blocks), h.clock,
+                                       writer);
+  h.wallets = spawn_wallet_registry(sys, s.wallets, h.catalog, h.gate, h.clock,
+                                    std::make_shared<store_wallet_archive>(s.persist.db),
+                                    wallet_persistence{writer, s.crash_point});
+  h.persist = s.persist;
+  h.recovered = rec.value().report;
+  return {};
+}
+
 }  // namespace
 
 system_handles spawn_system(caf::actor_system& sys, const system_settings& s,
                             const catalog_data& catalog) {
   system_handles h;
   h.clock = make_time_base(sys, s.epoch_at_start);
+  if (s.persist) {
+    if (auto st = spawn_persistent(sys, s, catalog, h); !st.ok())
+      throw std::runtime_error("recovery failed: " + st.to_string());
+    return h;
+  }
   gate_config gc = s.gate;
   gc.token_key = token_key_for(s.seed);
   h.gate = spawn_gate(sys, gc, h.clock);
@@ -64,10 +99,46 @@ system_handles spawn_system(caf::actor_system& sys, const system_settings& s,
   return h;
 }
 
+result<system_handles> open_persistent_system(caf::actor_system& sys, system_settings s,
+                                              const persistent_options& o) {
+  auto opened = store::open(o.data_dir, o.store_tuning);
+  if (!opened.ok()) return opened.error();
+  std::shared_ptr<store> db = std::move(opened.value());
+  std::shared_ptr<kv_store> sink = o.wrap_writes ? o.wrap_writes(db) : db;
+  s.persist = persistence{db, spawn_store(sys, std::move(sink), o.writer)};
+  system_handles h;
+  h.clock = make_time_base(sys, s.epoch_at_start);
+  if (auto st = spawn_persistent(sys, s, o.initial_catalog, h); !st.ok()) {
+    caf::anon_send_exit(s.persist.writer, caf::exit_reason::user_shutdown);
+    return st;
+  }
+  return h;
+}
+
+result<system_handles> open_persistent_system(caf::actor_system& sys, const system_settings& s,
+                                              const std::string& data_dir,
+                                              bool demo_catalog_if_empty, commit_mode mode) {
+  persistent_options o;
+  o.data_dir = data_dir;
+  if (demo_catalog_if_empty) o.initial_catalog = demo_catalog();
+  o.writer.mode = mode;
+  o.writer.detached = true;  // a slow fsync blocks its own thread, not a CAF worker
+  return open_persistent_system(sys, s, o);
+}
+
 void stop_system(const system_handles& h) {
   caf::anon_send_exit(h.wallets, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(h.catalog, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(h.gate, caf::exit_reason::user_shutdown);
+  if (!h.persist.writer) return;
+  // An exit would overtake writes still queued (it is urgent); a barrier does not.
+  auto writer = h.persist.writer;
+  auto& sys = caf::actor_cast<caf::abstract_actor*>(writer)->home_system();
+  sys.spawn([writer](caf::event_based_actor* self) {
+    auto quit_writer = [=] { self->send_exit(writer, caf::exit_reason::user_shutdown); };
+    self->request(writer, caf::infinite, write_atom::value, write_batch{})
+        .then([=](uint64_t) { quit_writer(); }, [=](caf::error&) { quit_writer(); });
+  });
 }
 
 }  // namespace concert

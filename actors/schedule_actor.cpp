@@ -107,7 +107,8 @@ caf::result<code> route_payment(schedule_pointer self, Atom step, user_id user,
 }
 
 schedule_actor::behavior_type schedule_fn(schedule_pointer self, schedule_def def,
-                                          std::vector<seat_block> blocks, time_base tb) {
+                                          std::vector<seat_block> blocks, time_base tb,
+                                          store_actor writer) {
   auto& st = self->state;
   st.info = {def.id, def.concert, def.starts_at, 0, 0};
   st.first_block_id = blocks.front().params().block_id;
@@ -117,7 +118,8 @@ schedule_actor::behavior_type schedule_fn(schedule_pointer self, schedule_def de
     st.available.push_back(b.available());
     st.info.total_seats += b.size();
     auto index = static_cast<uint32_t>(st.blocks.size());
-    st.blocks.push_back(spawn_seat_block(self->system(), std::move(b), listener, index, tb));
+    st.blocks.push_back(
+        spawn_seat_block(self->system(), std::move(b), listener, index, tb, writer));
     self->link_to(st.blocks.back());
   }
   return {
@@ -167,11 +169,11 @@ void check_blocks(const schedule_def& def, const std::vector<seat_block>& blocks
 }  // namespace
 
 schedule_actor spawn_schedule(caf::actor_system& sys, const schedule_def& def,
-                              std::vector<seat_block> blocks, time_base tb) {
+                              std::vector<seat_block> blocks, time_base tb, store_actor writer) {
   check_blocks(def, blocks);
   auto header = def;
   header.prices.clear();  // the blocks carry the prices
-  return sys.spawn(schedule_fn, std::move(header), std::move(blocks), tb);
+  return sys.spawn(schedule_fn, std::move(header), std::move(blocks), tb, std::move(writer));
 }
 
 }  // namespace concert

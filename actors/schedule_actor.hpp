@@ -14,6 +14,7 @@
 #include "actors/clock.hpp"
 #include "actors/messages.hpp"
 #include "actors/seat_block.hpp"
+#include "storage/store_actor.hpp"
 
 namespace concert {
 
@@ -37,8 +38,9 @@ using schedule_actor = caf::typed_actor<
 /// Spawns the schedule `def` (its prices are ignored: `blocks` own the seats) with one
 /// linked block actor per element of `blocks`. REQUIRES (else std::invalid_argument):
 /// blocks not empty, in seat order, contiguous from seat 1, consecutive block ids, all of
-/// schedule def.id.
+/// schedule def.id. With a `writer`, the blocks persist their seats through it.
 schedule_actor spawn_schedule(caf::actor_system& sys, const schedule_def& def,
-                              std::vector<seat_block> blocks, time_base tb);
+                              std::vector<seat_block> blocks, time_base tb,
+                              store_actor writer = {});
 
 }  // namespace concert

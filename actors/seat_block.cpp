@@ -154,6 +154,12 @@ seat_stats seat_block::stats(time_us now) {
   return {available_, held_, sold_, holds_placed_, holds_expired_};
 }
 
+std::optional<seat_no> seat_block::seat_of(reservation_id rid) const {
+  auto it = index_.find(rid);
+  if (it == index_.end()) return std::nullopt;
+  return seats_[it->second].seat;
+}
+
 seat_block_snapshot seat_block::snapshot() const {
   return {params_, next_sequence_, holds_placed_, holds_expired_, seats_};
 }
@@ -209,6 +215,32 @@ void seat_block::check_counts() const {
   require(available_ + held_ + sold_ == seats_.size(), "seat counts do not add up");
   // Every hold placed is still held, was sold, or expired: nothing else ends a hold.
   require(holds_expired_ + held_ + sold_ == holds_placed_, "hold counters do not add up");
+}
+
+seat_block_snapshot with_records(seat_block_snapshot fresh,
+                                 const std::vector<seat_record>& records) {
+  auto first = fresh.params.first_seat;
+  for (const auto& r : records) {
+    if (r.seat < first || r.seat - first >= fresh.seats.size()) continue;
+    auto& s = fresh.seats[r.seat - first];
+    auto price = s.price;
+    s = r;
+    s.price = price;
+  }
+  uint32_t max_sequence = 0;
+  fresh.holds_placed = 0;
+  fresh.holds_expired = 0;
+  for (const auto& s : fresh.seats) {
+    if (s.rid == 0) continue;
+    max_sequence = std::max(max_sequence, sequence_of(s.rid));
+    ++fresh.holds_placed;
+    if (s.status == seat_status::available) ++fresh.holds_expired;
+  }
+  // The last id stays spent: at the maximum the block issues no more (hold says so).
+  auto after =
+      max_sequence == std::numeric_limits<uint32_t>::max() ? max_sequence : max_sequence + 1;
+  fresh.next_sequence = std::max(fresh.next_sequence, after);
+  return fresh;
 }
 
 std::vector<seat_block> split_into_blocks(schedule_id schedule, const std::vector<points>& prices,

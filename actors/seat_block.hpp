@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "actors/types.hpp"
@@ -118,6 +119,9 @@ class seat_block {
   const seat_block_params& params() const { return params_; }
   /// The stored state of one seat. REQUIRES: contains(seat).
   const seat_record& record(seat_no seat) const { return seats_[seat - first_seat()]; }
+  /// The seat that carries `rid` now (held, paying, sold, or lapsed but not held again),
+  /// or nullopt. Its record is what a change to that reservation must persist.
+  std::optional<seat_no> seat_of(reservation_id rid) const;
 
   /// The whole state, for persistence.
   seat_block_snapshot snapshot() const;
@@ -144,6 +148,15 @@ class seat_block {
   uint64_t holds_placed_ = 0;
   uint64_t holds_expired_ = 0;
 };
+
+/// A block rebuilt from stored seat records: `fresh` (a new block's snapshot) gives the
+/// seats and prices, and each record replaces the seat with its number (keeping the
+/// catalog price). The id counter continues after the highest stored sequence, so no
+/// reservation id is issued twice; hold counters restart from what the records show
+/// (every seat with a reservation was placed, an AVAILABLE one with an id expired).
+/// Records outside the block are ignored (the caller checks the layout).
+seat_block_snapshot with_records(seat_block_snapshot fresh,
+                                 const std::vector<seat_record>& records);
 
 /// Splits the seats of one schedule (prices[i] is seat i + 1) into blocks of at most
 /// `seats_per_block` seats in seat order, with ids first_block_id, first_block_id + 1, ...

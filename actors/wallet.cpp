@@ -126,6 +126,7 @@ code wallet::charge(points amount, time_us now, points max_balance) {
   balance_ += amount;
   charged_total_ += amount;
   history_.push_back(history_entry{history_kind::charge, amount, balance_, now});
+  ++revision_;
   check();
   return code::ok;
 }
@@ -141,6 +142,7 @@ void wallet::add_reservation(const reservation& r) {
   h.price = r.price;
   h.expires_at = r.expires_at;
   require(reservations_.emplace(r.id, h).second, "reservation id granted twice");
+  ++revision_;
 }
 
 uint32_t wallet::live_holds(time_us now) const {
@@ -202,6 +204,7 @@ pay_outcome wallet::debit(reservation_id rid, time_us now) {
   h.balance_after = balance_;
   h.paid_at = now;
   history_.push_back(history_entry{history_kind::payment, h.price, balance_, now});
+  ++revision_;
   check();
   return {code::ok, payment_of(h)};
 }
@@ -216,6 +219,7 @@ void wallet::void_debit(reservation_id rid, time_us now) {
   h.balance_after = 0;
   h.paid_at = 0;
   history_.push_back(history_entry{history_kind::payment, -h.price, balance_, now});
+  ++revision_;
   check();
 }
 
@@ -241,8 +245,25 @@ payment wallet::payment_of(const held& h) const {
   return payment{h.id, h.id, user_, h.price, h.balance_after, h.paid_at};
 }
 
+bool wallet::debited(reservation_id rid) const {
+  auto i = reservations_.find(rid);
+  return i != reservations_.end() && i->second.paid;
+}
+
+points wallet::price_of(reservation_id rid) const {
+  auto i = reservations_.find(rid);
+  return i == reservations_.end() ? 0 : i->second.price;
+}
+
+void wallet::complete_recovered(reservation_id rid, const std::string& key) {
+  auto i = reservations_.find(rid);
+  if (i == reservations_.end() || !i->second.paid) return;
+  remember(key, pay_outcome{code::created, payment_of(i->second)});
+}
+
 void wallet::remember(const std::string& key, const pay_outcome& out) {
   if (key.empty() || !keys_.emplace(key, out).second) return;
+  ++revision_;
   key_order_.push_back(key);
   if (key_order_.size() > max_keys) {
     keys_.erase(key_order_.front());
@@ -341,10 +362,10 @@ std::optional<wallet> wallet::decode(std::string_view bytes) {
   return w;
 }
 
-std::optional<std::string> memory_wallet_archive::load(user_id user) {
+archive_read memory_wallet_archive::load(user_id user) {
   auto i = saved_.find(user);
-  if (i == saved_.end()) return std::nullopt;
-  return i->second;
+  if (i == saved_.end()) return {};
+  return {i->second, {}};
 }
 
 void memory_wallet_archive::save(user_id user, std::string bytes) {

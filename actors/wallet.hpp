@@ -85,6 +85,19 @@ class wallet {
   bool paying(reservation_id rid) const;
   /// Payments running now.
   size_t payments_in_flight() const { return paying_count_; }
+  /// True when the reservation carries a debit (paid, or debited while the sale runs).
+  bool debited(reservation_id rid) const;
+  /// The price of one of this user's reservations (0 for an unknown id).
+  points price_of(reservation_id rid) const;
+
+  /// Recovery of an open payment intent whose sale happened (or is completed now): the
+  /// debit stays, and `key` (when not empty and not yet known) remembers the payment,
+  /// so a retry with it gets the first result. Does nothing without a debit.
+  void complete_recovered(reservation_id rid, const std::string& key);
+
+  /// Counts changes to the encoded state (every charge, recorded hold, debit, void and
+  /// remembered key). The owner persists the wallet whenever it moved; not encoded.
+  uint64_t revision() const { return revision_; }
 
   /// The whole wallet (without running payments) as a versioned byte string.
   std::string encode() const;
@@ -118,15 +131,22 @@ class wallet {
   std::deque<std::string> key_order_;                     ///< oldest first, for the max_keys bound
   std::map<std::string, reservation_id> keys_in_flight_;  ///< keys of running payments
   size_t paying_count_ = 0;
+  uint64_t revision_ = 0;
 };
 
-/// Where passivated wallets rest. The in-memory map is the seam the persistence issue
-/// replaces with RocksDB; callers only see load and save of encoded wallets.
+/// What an archive read found.
+struct archive_read {
+  std::optional<std::string> bytes;  ///< the encoded wallet; nullopt when none was saved
+  std::string error;                 ///< not empty: the read itself failed (bytes unset)
+};
+
+/// Where inactive wallets rest: memory (tests, simulations) or the store (the store
+/// archive in persistence.hpp). Callers only see load and save of encoded wallets.
 class wallet_archive {
  public:
   virtual ~wallet_archive() = default;
-  /// The encoded wallet of `user`, or nullopt when none was saved.
-  virtual std::optional<std::string> load(user_id user) = 0;
+  /// The encoded wallet of `user`, nothing when none was saved, or a read error.
+  virtual archive_read load(user_id user) = 0;
   /// Replaces the encoded wallet of `user`.
   virtual void save(user_id user, std::string bytes) = 0;
 };
@@ -134,7 +154,7 @@ class wallet_archive {
 /// The archive kept in memory (tests, and until the store exists).
 class memory_wallet_archive final : public wallet_archive {
  public:
-  std::optional<std::string> load(user_id user) override;
+  archive_read load(user_id user) override;
   void save(user_id user, std::string bytes) override;
   /// Users with a saved wallet.
   size_t size() const { return saved_.size(); }

@@ -2,7 +2,9 @@
 // the registry that routes by user id, activates wallets from the archive and
 // passivates idle ones with the handshake of caf-0.17.md §7 (so no request is lost).
 // The payment is a chain of request().then() steps, so a wallet keeps serving its
-// user's other messages while one runs. Durable payment intents are not here yet.
+// user's other messages while one runs. With a store, every change of the wallet is
+// written before the reply that shows it, and the debit is written together with a
+// payment intent that stays open until the sale is settled (docs/persistence.md).
 
 #include "actors/wallet_actor.hpp"
 
@@ -20,7 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include "actors/record_codec.hpp"
 #include "actors/wallet_registry.hpp"
+#include "actors/write_chain.hpp"
+#include "storage/keys.hpp"
 
 namespace concert {
 
@@ -29,6 +34,8 @@ namespace {
 /// How long one step of a hold or payment waits for the catalog or the gate. Well
 /// under the seat's pay timeout, so a payment that got its lock can finish in time.
 constexpr auto step_timeout = std::chrono::seconds(5);
+/// Pause before asking again whether a sale whose answer was lost happened.
+constexpr auto sell_retry_interval = std::chrono::seconds(1);
 
 using pay_promise = caf::typed_response_promise<code, payment>;
 using hold_promise = caf::typed_response_promise<code, reservation>;
@@ -36,6 +43,13 @@ using stop_promise = caf::typed_response_promise<std::string>;
 
 // ---------------------------------------------------------------------------------
 // The per-user wallet actor.
+
+/// One payment between its steps.
+struct payment_run {
+  reservation_id rid = 0;
+  std::string key;
+  pay_promise rp;
+};
 
 struct wallet_state {
   wallet core;
@@ -51,24 +65,23 @@ struct wallet_state {
   std::map<std::string, std::vector<pay_promise>> waiters;
   /// The registry's stop, answered once nothing is in flight.
   std::vector<stop_promise> stops;
+  write_chain chain;              ///< in memory unless spawned with a writer
+  uint64_t written_revision = 0;  ///< core.revision() as last sent to the writer
+  payment_crash_point crash_at = payment_crash_point::none;
+  /// Debited payments whose sale answer was lost: the sale is asked again until settled.
+  std::map<reservation_id, std::pair<payment_run, payment>> in_doubt;
   static inline const char* name = "wallet";
 };
 
 using wallet_pointer = user_wallet_actor::stateful_pointer<wallet_state>;
-
-/// One payment between its steps.
-struct payment_run {
-  reservation_id rid = 0;
-  std::string key;
-  pay_promise rp;
-};
 
 time_us now_of(wallet_pointer self) { return self->state.tb.now(self->clock()); }
 
 time_us touch(wallet_pointer self) { return self->state.last_active = now_of(self); }
 
 bool busy(const wallet_state& st) {
-  return st.holds_in_flight > 0 || st.core.payments_in_flight() > 0;
+  return st.holds_in_flight > 0 || st.core.payments_in_flight() > 0 || st.chain.pending() > 0 ||
+         !st.in_doubt.empty();
 }
 
 void arm_idle(wallet_pointer self, time_us after) {
@@ -99,13 +112,42 @@ void try_stop(wallet_pointer self) {
   self->quit();
 }
 
+/// The wallet's whole record when it changed since last written, then `extra` (one
+/// batch: a debit and its intent land together or not at all). Empty in memory.
+write_batch wallet_batch(wallet_pointer self, write_batch extra = {}) {
+  auto& st = self->state;
+  if (!st.chain.persistent()) return {};
+  write_batch b;
+  if (st.core.revision() != st.written_revision) {
+    b.put(family::wallets, keys::encode_wallet(st.core.user()), st.core.encode());
+    st.written_revision = st.core.revision();
+  }
+  for (auto& op : extra.ops) b.ops.push_back(std::move(op));
+  return b;
+}
+
+/// Persists what changed and answers once it is durable (reads wait for earlier writes).
+template <class... Ts, class... Vs>
+void reply_durable(wallet_pointer self, caf::typed_response_promise<Ts...> rp, Vs... values) {
+  self->state.chain.commit(
+      self, wallet_batch(self),
+      [self, rp, values...]() mutable {
+        rp.deliver(values...);
+        try_stop(self);
+      },
+      [self, rp](const caf::error& err) mutable {
+        rp.deliver(err);
+        try_stop(self);
+      });
+}
+
 hold_promise hold(wallet_pointer self, schedule_id schedule, seat_no seat) {
   auto& st = self->state;
   auto now = touch(self);
   auto rp = self->make_response_promise<code, reservation>();
   // Holds in flight count too, or a burst of requests would pass the limit together.
   if (st.core.live_holds(now) + st.holds_in_flight >= st.cfg.max_holds_per_user) {
-    rp.deliver(code::hold_limit_reached, reservation{});
+    reply_durable(self, rp, code::hold_limit_reached, reservation{});
     return rp;
   }
   ++st.holds_in_flight;
@@ -114,8 +156,7 @@ hold_promise hold(wallet_pointer self, schedule_id schedule, seat_no seat) {
           [=](code c, reservation& r) mutable {
             --self->state.holds_in_flight;
             if (c == code::created) self->state.core.add_reservation(r);
-            rp.deliver(c, r);
-            try_stop(self);
+            reply_durable(self, rp, c, r);
           },
           [=](caf::error& err) mutable {
             --self->state.holds_in_flight;
@@ -125,48 +166,94 @@ hold_promise hold(wallet_pointer self, schedule_id schedule, seat_no seat) {
   return rp;
 }
 
-/// Ends a payment with a business outcome: remembered under its key, sent to the
-/// caller and to every request that waited on the same key.
-void finish_payment(wallet_pointer self, const payment_run& run, const pay_outcome& out) {
+/// Sends a payment's result to its caller and every request that waited on its key.
+template <class... Vs>
+void tell_payers(wallet_pointer self, const payment_run& run, const Vs&... result) {
+  auto rp = run.rp;
+  rp.deliver(result...);
+  auto& waiters = self->state.waiters;
+  if (auto i = waiters.find(run.key); i != waiters.end()) {
+    for (auto& w : i->second) w.deliver(result...);
+    waiters.erase(i);
+  }
+}
+
+/// Ends a payment with a business outcome: remembered under its key, written together
+/// with `extra` (closing the intent), then sent to the caller and every request that
+/// waited on the same key.
+void finish_payment(wallet_pointer self, const payment_run& run, const pay_outcome& out,
+                    write_batch extra = {}) {
   auto& st = self->state;
   touch(self);
   st.core.finish_pay(run.rid, run.key, out);
-  auto rp = run.rp;
-  rp.deliver(out.result, out.paid);
-  if (auto i = st.waiters.find(run.key); i != st.waiters.end()) {
-    for (auto& w : i->second) w.deliver(out.result, out.paid);
-    st.waiters.erase(i);
-  }
-  try_stop(self);
+  st.chain.commit(
+      self, wallet_batch(self, std::move(extra)),
+      [self, run, out] {
+        tell_payers(self, run, out.result, out.paid);
+        try_stop(self);
+      },
+      [self, run](const caf::error& err) {
+        tell_payers(self, run, err);
+        try_stop(self);
+      });
 }
 
-/// Ends a payment after an infrastructure error: nothing is remembered, so the client
-/// may retry with the same key.
+/// Ends a payment after an infrastructure error before any debit: nothing is
+/// remembered, so the client may retry with the same key.
 void abort_payment(wallet_pointer self, const payment_run& run, const caf::error& err) {
   auto& st = self->state;
   touch(self);
   st.core.abort_pay(run.rid, run.key);
-  auto rp = run.rp;
-  rp.deliver(err);
-  if (auto i = st.waiters.find(run.key); i != st.waiters.end()) {
-    for (auto& w : i->second) w.deliver(err);
-    st.waiters.erase(i);
-  }
+  tell_payers(self, run, err);
   try_stop(self);
 }
 
-/// Step 4: the seat is sold; end the user's token so the next fan comes in. Its
-/// failure does not undo the sale: the token's TTL ends it anyway.
+/// The batch op closing the payment intent of `rid` (none in memory).
+write_batch close_intent(wallet_pointer self, reservation_id rid) {
+  write_batch b;
+  if (self->state.chain.persistent()) b.erase(family::intents, keys::encode_intent(rid));
+  return b;
+}
+
+/// A test crash point: the payment stops here as if the process died (nothing more is
+/// written; the caller hears an error). True when it fired.
+bool crashed_at(wallet_pointer self, const payment_run& run, payment_crash_point where) {
+  if (self->state.crash_at != where) return false;
+  tell_payers(self, run, caf::make_error(caf::sec::runtime_error, "test crash point"));
+  return true;
+}
+
+/// Step 4: the seat is sold; end the user's token so the next fan comes in, then close
+/// the intent. A failed end does not undo the sale: the token's TTL ends it anyway.
 void end_token(wallet_pointer self, const payment_run& run, const payment& paid) {
   auto& st = self->state;
+  auto done = [=] {
+    finish_payment(self, run, {code::created, paid}, close_intent(self, run.rid));
+  };
   self->request(st.gate, step_timeout, end_atom::value, st.core.user())
-      .then(
-          [=](code) {
-            finish_payment(self, run, {code::created, paid});
-          },
-          [=](caf::error&) {
-            finish_payment(self, run, {code::created, paid});
-          });
+      .then([=](code) { done(); }, [=](caf::error&) { done(); });
+}
+
+void sell_seat(wallet_pointer self, const payment_run& run, const payment& paid);
+
+/// The sale's answer was lost after the debit: the caller hears the error now, the
+/// payment stays open (its key keeps waiting) and the sale is asked again, because a
+/// sale is idempotent: ok when this reservation bought the seat, a refusal when it
+/// cannot any more (then the debit is voided). Never both, never neither.
+void sale_in_doubt(wallet_pointer self, const payment_run& run, const payment& paid,
+                   const caf::error& err) {
+  tell_payers(self, run, err);
+  // The caller has its answer; a copy of its promise must not answer twice.
+  self->state.in_doubt[run.rid] = {payment_run{run.rid, run.key, pay_promise{}}, paid};
+  self->delayed_send(self, sell_retry_interval, retry_atom::value, run.rid);
+}
+
+void on_retry(wallet_pointer self, reservation_id rid) {
+  auto i = self->state.in_doubt.find(rid);
+  if (i == self->state.in_doubt.end()) return;
+  auto [run, paid] = std::move(i->second);
+  self->state.in_doubt.erase(i);
+  sell_seat(self, run, paid);
 }
 
 /// Step 3: PAYING -> SOLD.
@@ -176,21 +263,16 @@ void sell_seat(wallet_pointer self, const payment_run& run, const payment& paid)
       .then(
           [=](code c) {
             if (c == code::ok) {
-              end_token(self, run, paid);
+              if (!crashed_at(self, run, payment_crash_point::after_sale))
+                end_token(self, run, paid);
               return;
             }
             // The seat left PAYING (its pay timeout passed): the sale is refused for
-            // sure, so the points go back.
+            // sure, so the points go back, in the batch that closes the intent.
             self->state.core.void_debit(run.rid, now_of(self));
-            finish_payment(self, run, {c, {}});
+            finish_payment(self, run, {c, {}}, close_intent(self, run.rid));
           },
-          [=](caf::error& err) {
-            // IN DOUBT (persistence issue): debited, and the sale may or may not have
-            // happened. The debit is kept and the error reported; recovery from the
-            // durable intent must complete the sale when the seat shows SOLD to this
-            // reservation and void the debit otherwise.
-            abort_payment(self, run, err);
-          });
+          [=](caf::error& err) { sale_in_doubt(self, run, paid, err); });
 }
 
 /// Refused payment: PAYING -> HELD with the original deadline, then the refusal.
@@ -207,17 +289,28 @@ void unlock_seat(wallet_pointer self, const payment_run& run, code why) {
           });
 }
 
-/// Step 2: debit keyed by the reservation id.
+/// Step 2: debit keyed by the reservation id, durable together with the payment intent
+/// before the sale is asked for, so a crash from here on is settled by recovery.
 void debit_points(wallet_pointer self, const payment_run& run) {
-  // CRASH POINT (persistence issue): a durable payment intent keyed by run.rid must be
-  // written before this debit, and the debit itself made durable, so that a crash
-  // between here and the sale is resolved on recovery (sold: keep; not sold: void).
-  auto out = self->state.core.debit(run.rid, now_of(self));
+  auto& st = self->state;
+  auto out = st.core.debit(run.rid, now_of(self));
   if (out.result != code::ok) {
     unlock_seat(self, run, out.result);
     return;
   }
-  sell_seat(self, run, out.paid);
+  write_batch intent;
+  if (st.chain.persistent())
+    intent.put(family::intents, keys::encode_intent(run.rid),
+               records::encode_intent({st.core.user(), out.paid.amount, run.key}));
+  st.chain.commit(
+      self, wallet_batch(self, std::move(intent)),
+      [=] {
+        if (!crashed_at(self, run, payment_crash_point::after_debit))
+          sell_seat(self, run, out.paid);
+      },
+      // Not durable, so not done: fail-stop keeps this wallet answering errors from now
+      // on, and the seat's pay timeout releases the lock.
+      [=](const caf::error& err) { abort_payment(self, run, err); });
 }
 
 /// Step 1: HELD -> PAYING. A refusal (expired, not payable) is the answer as is.
@@ -238,10 +331,14 @@ pay_promise pay(wallet_pointer self, reservation_id rid, const std::string& key)
   auto& st = self->state;
   auto now = touch(self);
   auto rp = self->make_response_promise<code, payment>();
+  if (st.chain.failed()) {  // fail-stop: start nothing that cannot be written
+    rp.deliver(st.chain.failure());
+    return rp;
+  }
   auto plan = st.core.begin_pay(rid, key, now);
   switch (plan.step) {
     case pay_step::reply:
-      rp.deliver(plan.outcome.result, plan.outcome.paid);
+      reply_durable(self, rp, plan.outcome.result, plan.outcome.paid);
       break;
     case pay_step::wait:
       st.waiters[key].push_back(rp);
@@ -256,38 +353,51 @@ pay_promise pay(wallet_pointer self, reservation_id rid, const std::string& key)
 user_wallet_actor::behavior_type wallet_behavior(wallet_pointer self, wallet core,
                                                  wallet_config cfg, catalog_actor catalog,
                                                  gate_actor gate, wallet_registry_actor registry,
-                                                 time_base tb) {
+                                                 time_base tb, wallet_persistence persist) {
   auto& st = self->state;
   st.core = std::move(core);
+  st.written_revision = st.core.revision();
   st.cfg = cfg;
   st.catalog = std::move(catalog);
   st.gate = std::move(gate);
   st.registry = std::move(registry);
   st.tb = tb;
+  st.chain = write_chain{std::move(persist.writer)};
+  st.crash_at = persist.crash_at;
   touch(self);
   if (cfg.idle_timeout > 0) arm_idle(self, cfg.idle_timeout);  // <= 0: never passivate
   return {
-      [=](charge_atom, user_id, points amount) -> std::tuple<code, points> {
+      [=](charge_atom, user_id, points amount) {
+        auto rp = self->make_response_promise<code, points>();
         auto now = touch(self);
         auto& w = self->state.core;
         auto c = w.charge(amount, now, self->state.cfg.max_balance);
-        return {c, w.balance()};
+        reply_durable(self, rp, c, w.balance());
+        return rp;
       },
-      [=](balance_atom, user_id) -> points {
+      [=](balance_atom, user_id) {
+        auto rp = self->make_response_promise<points>();
         touch(self);
-        return self->state.core.balance();
+        reply_durable(self, rp, self->state.core.balance());
+        return rp;
       },
-      [=](history_atom, user_id) -> std::vector<history_entry> {
+      [=](history_atom, user_id) {
+        auto rp = self->make_response_promise<std::vector<history_entry>>();
         touch(self);
-        return self->state.core.history();
+        reply_durable(self, rp, self->state.core.history());
+        return rp;
       },
       [=](hold_atom, user_id, schedule_id schedule, seat_no seat) {
         return hold(self, schedule, seat);
       },
-      [=](resv_atom, user_id, reservation_id rid) -> std::tuple<code, reservation> {
+      [=](resv_atom, user_id, reservation_id rid) {
+        auto rp = self->make_response_promise<code, reservation>();
         auto r = self->state.core.view(rid, touch(self));
-        if (!r) return {code::reservation_not_found, reservation{}};
-        return {code::ok, *r};
+        if (r)
+          reply_durable(self, rp, code::ok, *r);
+        else
+          reply_durable(self, rp, code::reservation_not_found, reservation{});
+        return rp;
       },
       [=](pay_atom, user_id, reservation_id rid, const std::string& key) {
         return pay(self, rid, key);
@@ -299,6 +409,7 @@ user_wallet_actor::behavior_type wallet_behavior(wallet_pointer self, wallet cor
         return rp;
       },
       [=](idle_atom) { on_idle(self); },
+      [=](retry_atom, reservation_id rid) { on_retry(self, rid); },
   };
 }
 
@@ -316,6 +427,7 @@ struct registry_entry {
 };
 
 struct registry_state {
+  wallet_persistence persist;
   wallet_config cfg;
   catalog_actor catalog;
   gate_actor gate;
@@ -335,7 +447,11 @@ using registry_pointer = wallet_registry_actor::stateful_pointer<registry_state>
 caf::expected<registry_entry*> entry_for(registry_pointer self, user_id u, bool create) {
   auto& st = self->state;
   if (auto i = st.live.find(u); i != st.live.end()) return &i->second;
-  auto bytes = st.archive->load(u);
+  auto read = st.archive->load(u);
+  if (!read.error.empty())
+    return caf::make_error(caf::sec::runtime_error,
+                           "reading the wallet of user " + std::to_string(u) + ": " + read.error);
+  auto& bytes = read.bytes;
   if (!bytes && !create) return static_cast<registry_entry*>(nullptr);
   wallet core{u};
   if (bytes) {
@@ -346,7 +462,8 @@ caf::expected<registry_entry*> entry_for(registry_pointer self, user_id u, bool 
     core = std::move(*w);
   }
   auto me = caf::actor_cast<wallet_registry_actor>(self);
-  auto w = self->spawn(wallet_behavior, std::move(core), st.cfg, st.catalog, st.gate, me, st.tb);
+  auto w = self->spawn(wallet_behavior, std::move(core), st.cfg, st.catalog, st.gate, me, st.tb,
+                       st.persist);
   self->monitor(w);
   st.users_by_addr.emplace(w.address(), u);
   ++st.stats.activated_total;
@@ -455,8 +572,10 @@ void on_exit(registry_pointer self, const caf::exit_msg& msg) {
 wallet_registry_actor::behavior_type registry_behavior(registry_pointer self, wallet_config cfg,
                                                        catalog_actor catalog, gate_actor gate,
                                                        time_base tb,
-                                                       std::shared_ptr<wallet_archive> archive) {
+                                                       std::shared_ptr<wallet_archive> archive,
+                                                       wallet_persistence persist) {
   auto& st = self->state;
+  st.persist = std::move(persist);
   st.cfg = cfg;
   st.catalog = std::move(catalog);
   st.gate = std::move(gate);
@@ -507,9 +626,10 @@ wallet_registry_actor::behavior_type registry_behavior(registry_pointer self, wa
 
 wallet_registry_actor spawn_wallet_registry(caf::actor_system& sys, wallet_config cfg,
                                             catalog_actor catalog, gate_actor gate, time_base tb,
-                                            std::shared_ptr<wallet_archive> archive) {
+                                            std::shared_ptr<wallet_archive> archive,
+                                            wallet_persistence persist) {
   return sys.spawn(registry_behavior, cfg, std::move(catalog), std::move(gate), tb,
-                   std::move(archive));
+                   std::move(archive), std::move(persist));
 }
 
 wallet_actor spawn_wallets(caf::actor_system& sys, wallet_config cfg, catalog_actor catalog,

@@ -13,14 +13,37 @@
 
 #include "actors/wallet.hpp"
 #include "actors/wallet_actor.hpp"
+#include "storage/store_actor.hpp"
 
 namespace concert {
 
+/// A wallet's own timer: ask the seat again whether an in-doubt sale happened.
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
 /// One user's wallet actor: the public protocol plus the registry's stop request
 /// (answered with the encoded wallet, empty when there is nothing to keep, once no
-/// operation is in flight; the wallet then quits) and its own idle timer.
+/// operation is in flight; the wallet then quits), its own idle timer, and the retry of
+/// a sale whose answer was lost (timeout or error after the debit).
 using user_wallet_actor =
-    wallet_actor::extend<caf::replies_to<stop_atom>::with<std::string>, caf::reacts_to<idle_atom>>;
+    wallet_actor::extend<caf::replies_to<stop_atom>::with<std::string>, caf::reacts_to<idle_atom>,
+                         caf::reacts_to<retry_atom, reservation_id>>;
+
+/// Test-only crash points in the payment protocol: the wallet stops working on the
+/// payment right there (answering the caller with an error and writing nothing more),
+/// as if the process died, so tests can check what recovery makes of the store.
+enum class payment_crash_point : uint8_t {
+  none,
+  after_debit,  ///< the debit and its intent are durable; the seat is not sold
+  after_sale,   ///< the seat's sale is durable; the intent is still open
+};
+
+/// How wallets persist: every change of a wallet (charge, recorded hold, debit, void,
+/// remembered key) is written through `writer` before the reply that shows it, and a
+/// debit carries its payment intent in the same batch. No writer: in memory.
+struct wallet_persistence {
+  store_actor writer;
+  payment_crash_point crash_at = payment_crash_point::none;
+};
 
 /// Figures of the registry, for metrics and tests.
 struct wallet_stats {
@@ -42,9 +65,11 @@ using wallet_registry_actor = wallet_actor::extend<caf::reacts_to<passiv_atom, u
                                                    caf::replies_to<stats_atom>::with<wallet_stats>>;
 
 /// Spawns the registry over the given archive (spawn_wallets uses a memory archive).
-/// The archive is used only from the registry actor.
+/// The archive is used only from the registry actor. With `persist.writer` the archive
+/// must read what the writer wrote (the store archive): wallets then write themselves.
 wallet_registry_actor spawn_wallet_registry(caf::actor_system& sys, wallet_config cfg,
                                             catalog_actor catalog, gate_actor gate, time_base tb,
-                                            std::shared_ptr<wallet_archive> archive);
+                                            std::shared_ptr<wallet_archive> archive,
+                                            wallet_persistence persist = {});
 
 }  // namespace concert

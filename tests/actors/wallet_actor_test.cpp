@@ -43,6 +43,7 @@ struct stub_catalog_state {
   std::optional<code> lock_reply;  ///< forced answer to lock
   std::optional<code> sell_reply;  ///< forced answer to sell
   bool park_locks = false;         ///< keep lock requests unanswered (a slow catalog)
+  bool drop_sells = false;         ///< never answer sells (their answer is lost)
   std::vector<std::tuple<caf::typed_response_promise<code>, user_id, reservation_id>> parked_locks;
   int holds = 0, locks = 0, sells = 0, unlocks = 0;
 };
@@ -88,15 +89,19 @@ catalog_actor::behavior_type stub_catalog(catalog_actor::stateful_pointer<stub_c
           rp.deliver(st.lock_reply ? *st.lock_reply : stub_lock(self, u, rid));
         return rp;
       },
-      [=](sell_atom, user_id, reservation_id rid) {
+      [=](sell_atom, user_id, reservation_id rid) -> caf::typed_response_promise<code> {
         auto& st = self->state;
         ++st.sells;
-        if (st.sell_reply) return *st.sell_reply;
+        auto rp = self->make_response_promise<code>();
+        if (st.drop_sells) return rp;  // the caller's step timeout answers it
+        if (st.sell_reply) return rp.deliver(*st.sell_reply);
         auto i = st.seats.find(rid);
+        if (i != st.seats.end() && i->second.status == seat_status::sold)
+          return rp.deliver(code::ok);  // as the real block: this reservation bought it
         if (i == st.seats.end() || i->second.status != seat_status::paying)
-          return code::reservation_not_payable;
+          return rp.deliver(code::reservation_not_payable);
         i->second.status = seat_status::sold;
-        return code::ok;
+        return rp.deliver(code::ok);
       },
       [=](unlock_atom, user_id, reservation_id rid) {
         auto& st = self->state;
@@ -608,4 +613,51 @@ TEST_F(WalletActorTest, CatalogTimeoutIsAnErrorAndTheKeyMayBeRetried) {
   ASSERT_TRUE(again);
   EXPECT_EQ(std::get<0>(*again), code::created);
   EXPECT_EQ(balance(1), 4000);
+}
+
+TEST_F(WalletActorTest, SaleWhoseAnswerIsLostIsAskedAgainAndKeptOnce) {
+  auto rid = user_with_hold(1, 5000);
+  seats().drop_sells = true;
+  auto first =
+      self->request(wallets, caf::infinite, pay_atom::value, user_id{1}, rid, std::string{"k"});
+  sched.run();
+  pass(seconds_us(5));  // the sell's step timeout: debited, sale in doubt
+  auto r = reply_of<code, payment>(first);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), caf::sec::request_timeout);
+  EXPECT_EQ(balance(1), 4000) << "the debit stays while the sale is in doubt";
+  auto retry =
+      self->request(wallets, caf::infinite, pay_atom::value, user_id{1}, rid, std::string{"k"});
+  sched.run();
+  EXPECT_FALSE((reply_of<code, payment>(retry))) << "the same key waits for the open payment";
+  // The lost sell did reach the seat; the wallet's next question finds it sold.
+  seats().drop_sells = false;
+  seats().seats[rid].status = seat_status::sold;
+  pass(seconds_us(1));
+  auto settled = reply_of<code, payment>(retry);
+  ASSERT_TRUE(settled);
+  EXPECT_EQ(std::get<0>(*settled), code::created);
+  EXPECT_EQ(balance(1), 4000);
+  EXPECT_EQ(history(1).size(), 2u);
+  EXPECT_EQ(state_of<stub_gate_state>(gate).ended.size(), 1u);
+}
+
+TEST_F(WalletActorTest, SaleWhoseAnswerIsLostAndNeverHappenedIsRefunded) {
+  auto rid = user_with_hold(1, 5000);
+  seats().drop_sells = true;
+  auto first =
+      self->request(wallets, caf::infinite, pay_atom::value, user_id{1}, rid, std::string{"k"});
+  sched.run();
+  pass(seconds_us(5));
+  EXPECT_FALSE((reply_of<code, payment>(first)));
+  // The seat's lock timed out meanwhile: the sale can no longer happen.
+  seats().drop_sells = false;
+  seats().seats[rid].status = seat_status::held;
+  pass(seconds_us(1));
+  EXPECT_EQ(balance(1), 5000);
+  auto again = pay(1, rid, "k");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(std::get<0>(*again), code::reservation_not_payable) << "the key keeps the outcome";
+  EXPECT_EQ(balance(1), 5000);
+  EXPECT_TRUE(state_of<stub_gate_state>(gate).ended.empty());
 }

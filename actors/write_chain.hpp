@@ -1,0 +1,99 @@
+// The writes of one actor through the group-commit writer (storage/store_actor.hpp), kept
+// in order, and the replies that must wait for them: a reply goes out only once the
+// record of its command is durable, and a reply that merely reads waits for every write
+// sent before it (it may show their effect). Without a writer (simulations, in-memory
+// tests) everything runs at once, exactly as before persistence existed.
+// Fail-stop: after one failed write every later commit fails with the same error, so an
+// effect that did not reach the disk is never shown to anyone.
+#pragma once
+
+#include <caf/error.hpp>
+
+#include <deque>
+#include <functional>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "storage/store_actor.hpp"
+
+namespace concert {
+
+class write_chain {
+ public:
+  using ok_fn = std::function<void()>;
+  using error_fn = std::function<void(const caf::error&)>;
+
+  /// In memory: commit runs its continuation at once and writes nothing.
+  write_chain() = default;
+  explicit write_chain(store_actor writer) : writer_(std::move(writer)) {}
+
+  /// True when commands are written to a store.
+  bool persistent() const { return static_cast<bool>(writer_); }
+  /// True after a write failed; `failure()` is the error every later commit gets.
+  bool failed() const { return static_cast<bool>(failure_); }
+  const caf::error& failure() const { return failure_; }
+  /// Writes sent and not acknowledged yet (an actor with any is busy).
+  size_t pending() const { return waiting_.size(); }
+
+  /// Sends `batch` to the writer and runs `ok` once it is durable, or `fail` with the
+  /// error. An empty batch sends nothing: `ok` runs once every write sent before is
+  /// durable (at once when none is pending). After a failure, `fail` runs at once.
+  /// REQUIRES: the chain lives in `self`'s state (the replies refer back to it).
+  template <class Self>
+  void commit(Self* self, write_batch batch, ok_fn ok, error_fn fail) {
+    if (failed()) {
+      fail(failure_);
+      return;
+    }
+    if (!persistent() || (batch.empty() && waiting_.empty())) {
+      ok();
+      return;
+    }
+    if (batch.empty()) {  // acks arrive in order, so the last write's ack covers all
+      waiting_.back().push_back({std::move(ok), std::move(fail)});
+      return;
+    }
+    waiting_.push_back({{std::move(ok), std::move(fail)}});
+    self->request(writer_, caf::infinite, write_atom::value, std::move(batch))
+        .then([this](uint64_t) { settle(nullptr); }, [this](caf::error& err) { settle(&err); });
+  }
+
+ private:
+  struct continuation {
+    ok_fn ok;
+    error_fn fail;
+  };
+
+  /// The oldest pending write was answered: run what waited for it.
+  void settle(const caf::error* err) {
+    auto steps = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (err != nullptr && !failed()) failure_ = *err;
+    for (auto& s : steps) {
+      if (err != nullptr)
+        s.fail(*err);
+      else
+        s.ok();
+    }
+  }
+
+  store_actor writer_;
+  caf::error failure_;
+  std::deque<std::vector<continuation>> waiting_;  ///< per pending write, oldest first
+};
+
+/// Delivers `values` through `rp` once `batch` and every earlier write of `chain` are
+/// durable, or the storage error instead.
+template <class Self, class... Ts, class... Vs>
+void deliver_durable(Self* self, write_chain& chain, write_batch batch,
+                     caf::typed_response_promise<Ts...> rp, Vs... values) {
+  chain.commit(
+      self, std::move(batch),
+      [rp, vals = std::make_tuple(std::move(values)...)]() mutable {
+        std::apply([&rp](auto&... xs) { rp.deliver(std::move(xs)...); }, vals);
+      },
+      [rp](const caf::error& err) mutable { rp.deliver(err); });
+}
+
+}  // namespace concert
