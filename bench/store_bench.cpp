@@ -4,6 +4,7 @@
 // records + 100k wallets, and a wallet point read (lazy activation).
 // Data goes to $CONCERT_BENCH_DIR or the system temp dir (must be a real disk for fsync
 // numbers to mean anything).
+#include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -46,6 +47,24 @@ std::unique_ptr<store> open_or_die(const fs::path& dir) {
   return std::move(r.value());
 }
 
+// ---- the disk itself: what one fsync costs here (bounds every durable number) ----
+
+void BM_RawFdatasync(benchmark::State& state) {
+  fs::create_directories(bench_root());
+  auto path = bench_root() / "fsync.dat";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) state.SkipWithError("cannot create the probe file");
+  std::string record(100, 'x');
+  for (auto _ : state) {
+    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size()) ||
+        ::fdatasync(fd) != 0)
+      state.SkipWithError("write/fdatasync failed");
+  }
+  ::close(fd);
+  fs::remove(path);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
 // ---- acknowledged durable writes through the store actor ----
 
 struct writer_args {
@@ -73,6 +92,7 @@ void write_loop(caf::event_based_actor* self, writer_args a, uint64_t i) {
 void BM_AckedWrites(benchmark::State& state) {
   auto mode = state.range(0) == 0 ? commit_mode::fsync_each : commit_mode::group;
   auto writers = static_cast<uint64_t>(state.range(1));
+  bool linger = state.range(2) != 0;
   uint64_t per_writer = std::max<uint64_t>(20, 2000 / writers);
   auto dir = bench_root() / "writes";
   fs::remove_all(dir);
@@ -85,6 +105,7 @@ void BM_AckedWrites(benchmark::State& state) {
     caf::actor_system sys{cfg};
     store_actor_config sc;
     sc.mode = mode;
+    if (!linger) sc.max_linger = caf::timespan{0};
     auto st = spawn_store(sys, db, sc);
     caf::scoped_actor self{sys};
     auto me = caf::actor_cast<caf::actor>(self);
@@ -176,9 +197,18 @@ void BM_WalletPointRead(benchmark::State& state) {
 
 }  // namespace
 
+BENCHMARK(BM_RawFdatasync)->UseRealTime()->Unit(benchmark::kMicrosecond);
+// mode 0 = fsync_each, 1 = group; linger 1 = the default group commit, 0 = without it.
 BENCHMARK(BM_AckedWrites)
-    ->ArgNames({"group", "writers"})
-    ->ArgsProduct({{0, 1}, {1, 16, 256}})
+    ->ArgNames({"mode", "writers", "linger"})
+    ->Args({0, 1, 0})
+    ->Args({0, 16, 0})
+    ->Args({0, 256, 0})
+    ->Args({1, 1, 1})
+    ->Args({1, 16, 1})
+    ->Args({1, 256, 1})
+    ->Args({1, 16, 0})
+    ->Args({1, 256, 0})
     ->UseRealTime()
     ->MinTime(3.0)
     ->Unit(benchmark::kMillisecond);

@@ -6,14 +6,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <array>
-#include <filesystem>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <array>
+#include <filesystem>
 
 #include "storage/keys.hpp"
 
@@ -23,8 +23,8 @@ namespace concert {
 
 namespace {
 
-constexpr std::array<std::string_view, family_count> family_names = {
-    "meta", "catalog", "seats", "wallets", "intents", "gate"};
+constexpr std::array<std::string_view, family_count> family_names = {"meta",    "catalog", "seats",
+                                                                     "wallets", "intents", "gate"};
 
 status translate(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return {};
@@ -32,8 +32,8 @@ status translate(const rocksdb::Status& s, std::string_view what) {
   if (s.IsCorruption()) return {store_errc::corrupt, msg};
   // RocksDB reports a held lock as an IOError naming the LOCK file: "lock hold by
   // current process" in this process, "While lock file: <dir>/LOCK" from another one.
-  if (s.IsIOError() && (msg.find("/LOCK") != std::string::npos ||
-                        msg.find("lock hold") != std::string::npos))
+  if (s.IsIOError() &&
+      (msg.find("/LOCK") != std::string::npos || msg.find("lock hold") != std::string::npos))
     return {store_errc::locked, msg};
   if (s.IsNotSupported()) return {store_errc::corrupt, msg};
   if (s.IsInvalidArgument()) return {store_errc::invalid, msg};
@@ -128,12 +128,18 @@ status sync_tree(const fs::path& dir) {
 
 std::string_view store_errc_name(store_errc e) {
   switch (e) {
-    case store_errc::ok: return "ok";
-    case store_errc::locked: return "locked";
-    case store_errc::newer_schema: return "newer_schema";
-    case store_errc::corrupt: return "corrupt";
-    case store_errc::io: return "io";
-    case store_errc::invalid: return "invalid";
+    case store_errc::ok:
+      return "ok";
+    case store_errc::locked:
+      return "locked";
+    case store_errc::newer_schema:
+      return "newer_schema";
+    case store_errc::corrupt:
+      return "corrupt";
+    case store_errc::io:
+      return "io";
+    case store_errc::invalid:
+      return "invalid";
   }
   return "unknown";
 }
@@ -158,7 +164,7 @@ size_t write_batch::bytes() const {
 
 struct store::handles {
   rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> all;  // every opened family, ours or not
+  std::vector<rocksdb::ColumnFamilyHandle*> all;                 // every opened family, ours or not
   std::array<rocksdb::ColumnFamilyHandle*, family_count> fam{};  // ours, by `family`
 
   ~handles() {
@@ -246,7 +252,8 @@ struct store::handles {
   }
 };
 
-store::store(std::string dir, std::unique_ptr<handles> h) : dir_(std::move(dir)), h_(std::move(h)) {}
+store::store(std::string dir, std::unique_ptr<handles> h)
+    : dir_(std::move(dir)), h_(std::move(h)) {}
 
 store::~store() = default;
 
@@ -346,8 +353,8 @@ status store::verify(const std::string& dir) {
   if (!version.ok()) return version.error();
   if (!version.value()) return {store_errc::corrupt, dir + " has no schema version"};
   if (*version.value() > schema_version)
-    return {store_errc::newer_schema, dir + " has schema version " +
-                                          std::to_string(*version.value())};
+    return {store_errc::newer_schema,
+            dir + " has schema version " + std::to_string(*version.value())};
   if (!h.has_all_families()) return {store_errc::corrupt, dir + " lacks a column family"};
   return translate(h.db->VerifyChecksum(), "verify checksums of " + dir);
 }

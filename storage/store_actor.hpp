@@ -48,8 +48,8 @@ enum class commit_mode : uint8_t {
 
 struct store_actor_config {
   commit_mode mode = commit_mode::group;
-  size_t max_batch_writes = 256;                ///< flush once this many batches wait
-  size_t max_batch_bytes = size_t{4} << 20;     ///< ... or once they hold this many bytes
+  size_t max_batch_writes = 256;             ///< flush once this many batches wait
+  size_t max_batch_bytes = size_t{4} << 20;  ///< ... or once they hold this many bytes
   /// Group mode, when the mailbox runs dry: if the previous flush acked at least
   /// `linger_min_writers` writers and some of them have not written again yet, wait up
   /// to this long for them before flushing (0: never wait). Writers that wait for their
@@ -72,11 +72,11 @@ struct store_actor_config {
 
 /// Counters for tests, metrics and benchmarks.
 struct store_stats {
-  uint64_t writes_acked = 0;   ///< batches acknowledged durable
-  uint64_t writes_failed = 0;  ///< batches answered with an error
-  uint64_t flushes = 0;        ///< successful synced RocksDB writes
-  uint64_t largest_flush = 0;  ///< most batches in one flush
-  uint64_t lingers = 0;        ///< flushes that waited for returning writers
+  uint64_t writes_acked = 0;     ///< batches acknowledged durable
+  uint64_t writes_failed = 0;    ///< batches answered with an error
+  uint64_t flushes = 0;          ///< successful synced RocksDB writes
+  uint64_t largest_flush = 0;    ///< most batches in one flush
+  uint64_t lingers = 0;          ///< flushes that waited for returning writers
   uint64_t linger_timeouts = 0;  ///< ... of which ended by the timer, not by their return
 };
 

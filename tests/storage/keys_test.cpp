@@ -12,9 +12,15 @@ using namespace concert;
 
 namespace {
 
-const std::vector<uint64_t> ids = {0,           1,          255,        256,
-                                   65535,       1ull << 32, (1ull << 32) + 1,
-                                   1ull << 63,  std::numeric_limits<uint64_t>::max()};
+const std::vector<uint64_t> ids = {0,
+                                   1,
+                                   255,
+                                   256,
+                                   65535,
+                                   1ull << 32,
+                                   (1ull << 32) + 1,
+                                   1ull << 63,
+                                   std::numeric_limits<uint64_t>::max()};
 
 /// True when bytewise order of the encoded ids equals their numeric order.
 template <class Encode>

@@ -81,7 +81,9 @@ void write_in_loop(caf::event_based_actor* w, loop_args a, int i) {
             a.out->push_back({k, no, a.db->durable(family::wallets, k), caf::error{}});
             write_in_loop(w, a, i + 1);
           },
-          [=](caf::error& e) { a.out->push_back({k, 0, false, e}); });
+          [=](caf::error& e) {
+            a.out->push_back({k, 0, false, e});
+          });
 }
 
 struct config : caf::actor_system_config {
@@ -128,7 +130,9 @@ class StoreActorTest : public ::testing::Test {
                 [=](uint64_t no) {
                   out->push_back({k, no, db->durable(family::wallets, k), caf::error{}});
                 },
-                [=](caf::error& e) { out->push_back({k, 0, false, e}); });
+                [=](caf::error& e) {
+                  out->push_back({k, 0, false, e});
+                });
       }
     });
   }
@@ -289,9 +293,9 @@ TEST_F(StoreActorTest, LingerWaitsForLastFlushsWritersAndMergesCohorts) {
   spawn_writer({"b"});  // a newcomer arrives while the a-writers still hold their acks
   sched.run_once();     // ... the newcomer's start-up
   sched.prioritize(st);
-  sched.run_once();     // store takes "b": the a-writers are expected back, so it lingers
+  sched.run_once();  // store takes "b": the a-writers are expected back, so it lingers
   EXPECT_EQ(fake->applies, 1u);
-  sched.run();          // the a-writers come back; the last one ends the linger
+  sched.run();  // the a-writers come back; the last one ends the linger
   EXPECT_EQ(fake->applies, 2u);
   std::map<std::string, uint64_t> flush_of;
   for (const auto& o : *outcomes) flush_of[o.key] = o.flush_no;
@@ -355,7 +359,7 @@ TEST_F(StoreActorTest, StaleLingerTimerStillClosesTheBatch) {
   sched.run();       // ... and ends by the a-writers' return: its timer is now stale
   ASSERT_EQ(fake->applies, 2u);
   spawn_writer({"c"});
-  sched.run_once();                               // c's write is queued first,
+  sched.run_once();                                 // c's write is queued first,
   EXPECT_EQ(sched.advance_time(c.max_linger), 1u);  // the stale timer behind it
   sched.run();  // "c" is taken with the timer still queued; the stale timer must close it
   sched.advance_time(c.max_linger);  // (it lingers for flush 2's writers first)
@@ -421,7 +425,8 @@ TEST_F(StoreActorTest, WritesReachARealStoreDurably) {
   auto reopened = store::open(dir.string());
   ASSERT_TRUE(reopened.ok());
   size_t n = 0;
-  ASSERT_TRUE(reopened.value()->scan(family::intents, "", [&](auto, auto) { return ++n, true; }).ok());
+  ASSERT_TRUE(
+      reopened.value()->scan(family::intents, "", [&](auto, auto) { return ++n, true; }).ok());
   EXPECT_EQ(n, 20u);
   EXPECT_EQ(reopened.value()->get(family::wallets, keys::encode_wallet(19)).value(), "wallet");
   reopened.value().reset();

@@ -26,8 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int ack_fd = 3;       // the child's end of the ack pipe
-constexpr int writers = 32;     // concurrent writers in the child
+constexpr int ack_fd = 3;    // the child's end of the ack pipe
+constexpr int writers = 32;  // concurrent writers in the child
 constexpr int rounds = 4;
 
 /// One writer: a write of two families per id, the next one sent after the ack.

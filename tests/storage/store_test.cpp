@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <rocksdb/db.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <rocksdb/db.h>
 
 #include "storage/keys.hpp"
 
@@ -205,7 +205,7 @@ TEST(StoreHelper, DISABLED_HoldOpen) {
   auto s = store::open(dir);
   ASSERT_TRUE(s.ok()) << s.error().to_string();
   char c = 'r';
-  ASSERT_EQ(::write(STDOUT_FILENO, &c, 1), 1);
+  ASSERT_EQ(::write(3, &c, 1), 1);  // fd 3: the parent's ready pipe
   while (::read(STDIN_FILENO, &c, 1) > 0) {
   }
 }
@@ -223,14 +223,17 @@ TEST(Store, DirectoryOpenInAnotherProcessIsLocked) {
   char disabled[] = "--gtest_also_run_disabled_tests";
   char self[] = "/proc/self/exe";
   char* argv[] = {self, filter, disabled, nullptr};
+  int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {  // only async-signal-safe calls until exec
     ::dup2(to_child[0], STDIN_FILENO);
-    ::dup2(from_child[1], STDOUT_FILENO);
+    ::dup2(from_child[1], 3);
+    ::dup2(devnull, STDOUT_FILENO);  // gtest's own output must not look like "ready"
     ::execve(self, argv, envp);
     ::_exit(127);
   }
+  ::close(devnull);
   ::close(to_child[0]);
   ::close(from_child[1]);
   char c = 0;
@@ -332,7 +335,8 @@ TEST(Store, CheckpointRestoreRoundTrip) {
   auto s = open_ok(tmp.sub("data"));
   ASSERT_TRUE(s);
   write_batch b;
-  for (user_id u = 1; u <= 100; ++u) b.put(family::wallets, keys::encode_wallet(u), "w" + std::to_string(u));
+  for (user_id u = 1; u <= 100; ++u)
+    b.put(family::wallets, keys::encode_wallet(u), "w" + std::to_string(u));
   ASSERT_TRUE(s->apply(b, true).ok());
   auto st = s->checkpoint(tmp.sub("backup"));
   ASSERT_TRUE(st.ok()) << st.to_string();
