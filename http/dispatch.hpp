@@ -1,0 +1,32 @@
+// The bridge from the HTTP edge into the actors. Each command gets a one-shot
+// event-based actor that asks the gate (for guarded routes), then the catalog or the
+// wallet registry, with a finite timeout, renders the reply with render.hpp and hands
+// it to the responder; then it ends. Nothing here blocks: io threads never wait on an
+// actor (caf-0.17.md "Bridging"). A timeout or a dead actor answers 503.
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include <chrono>
+
+#include "actors/runtime.hpp"
+#include "http/metrics.hpp"
+#include "http/request.hpp"
+#include "http/server.hpp"
+
+namespace concert::http {
+
+struct dispatch_context {
+  caf::actor_system& sys;
+  system_handles actors;
+  metrics& stats;
+  /// Bound on each actor request; past it the client gets 503 SERVICE_UNAVAILABLE.
+  std::chrono::milliseconds timeout{5000};
+};
+
+/// Answers `cmd` through `done` (called once, from a CAF worker or, for answers that
+/// need no actor, right here). `ctx` is copied; what it refers to must outlive the
+/// call's completion.
+void dispatch(const dispatch_context& ctx, command cmd, responder done);
+
+}  // namespace concert::http

@@ -1,0 +1,161 @@
+// Construction order is the dependency order: metrics and the io_context first (bridge
+// actors post into the io_context until the actor system is gone), then the actor
+// system, then the server. Teardown reverses it explicitly in finish().
+#include "http/node.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "http/dispatch.hpp"
+
+namespace concert::http {
+
+namespace net = boost::asio;
+
+struct node::impl {
+  explicit impl(node_options o) : opts(std::move(o)), signals(ioc) {}
+
+  node_options opts;
+  metrics stats;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  system_handles actors;
+  std::unique_ptr<server> srv;
+  std::vector<std::thread> io;
+  net::signal_set signals;
+  uint16_t port = 0;
+  std::mutex mu;
+  bool stop_requested = false;
+  bool finished = false;
+
+  void start();
+  void request_stop();
+  void finish();
+  void wait_signal();
+};
+
+void node::impl::start() {
+  if (auto err = validate(opts.catalog); !err.empty())
+    throw std::invalid_argument("invalid catalog: " + err);
+  if (!opts.data_dir.empty()) std::filesystem::create_directories(opts.data_dir);
+  unsigned io_threads = std::max(1u, opts.io_threads);
+  unsigned caf_threads = opts.caf_threads;
+  if (caf_threads == 0) caf_threads = usable_cpus() > io_threads ? usable_cpus() - io_threads : 1;
+  configure_caf(cfg, false, caf_threads);
+  sys = std::make_unique<caf::actor_system>(cfg);
+  actors = spawn_system(*sys, opts.system, opts.catalog);
+  dispatch_context ctx{*sys, actors, stats, opts.actor_timeout};
+  srv = std::make_unique<server>(ioc, opts.server, stats, [ctx](command c, responder done) {
+    dispatch(ctx, std::move(c), std::move(done));
+  });
+  try {
+    port = srv->start();
+  } catch (...) {
+    stop_system(actors);  // else ~actor_system waits for the actors' timers
+    throw;
+  }
+  work.emplace(ioc.get_executor());
+  for (unsigned i = 0; i < io_threads; ++i)
+    io.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc.run();
+          return;
+        } catch (const std::exception& e) {  // a handler threw: log it, keep serving
+          std::fprintf(stderr, "concertd: io thread: %s\n", e.what());
+        }
+      }
+    });
+}
+
+void node::impl::request_stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stop_requested) return;
+    stop_requested = true;
+  }
+  srv->stop([this] {
+    // Drained: nothing in flight is left, so the io threads may run out of work.
+    boost::system::error_code ec;
+    signals.cancel(ec);
+    work.reset();
+  });
+}
+
+void node::impl::finish() {
+  if (finished) return;
+  finished = true;
+  for (auto& t : io) t.join();
+  // After a forced stop connections may remain: close them and run their handlers down
+  // here, while the actor system they may still call is alive.
+  work.reset();
+  boost::system::error_code ec;
+  signals.cancel(ec);
+  srv->abort();
+  ioc.restart();
+  ioc.run_for(std::chrono::seconds(2));
+  stop_system(actors);
+  sys.reset();  // waits for every actor, bridge actors included
+  // Answers the bridge actors posted meanwhile go to closed connections; run them now,
+  // so nothing that outlives this point still refers to a session.
+  ioc.restart();
+  ioc.poll();
+}
+
+void node::impl::wait_signal() {
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    bool again;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      again = stop_requested;
+    }
+    if (again) {
+      std::fprintf(stderr, "concertd: signal %d again: stopping now\n", sig);
+      ioc.stop();
+      return;
+    }
+    std::fprintf(stderr, "concertd: signal %d: finishing in-flight requests\n", sig);
+    request_stop();
+    wait_signal();
+  });
+}
+
+node::node(node_options opts) : impl_(std::make_unique<impl>(std::move(opts))) { impl_->start(); }
+
+node::~node() { stop(); }
+
+uint16_t node::port() const { return impl_->port; }
+
+const node_options& node::options() const { return impl_->opts; }
+
+void node::request_stop() { impl_->request_stop(); }
+
+void node::wait() { impl_->finish(); }
+
+void node::stop() {
+  request_stop();
+  wait();
+}
+
+void node::stop_on_signals() {
+  impl_->signals.add(SIGINT);
+  impl_->signals.add(SIGTERM);
+  impl_->wait_signal();
+}
+
+}  // namespace concert::http

@@ -1,0 +1,74 @@
+// CLI11 definitions of every concertd flag. Defaults come from the structs they fill,
+// so --help shows exactly what an unset flag means.
+#include "http/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+
+namespace concert::http {
+
+cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& out,
+                               std::ostream& err) {
+  node_options o;
+  o.data_dir = "./data";
+  o.server.port = 8080;
+  int64_t hold_s = 300, ttl_s = 600, idle_s = 60, idle_conn_s = 30;
+  int64_t timeout_ms = 5000;
+  bool demo = false;
+  std::string access_log = "off";
+  auto& g = o.system.gate;
+  auto& w = o.system.wallets;
+
+  CLI::App app{"concertd: concert seat reservation behind a virtual waiting room"};
+  app.option_defaults()->always_capture_default();
+  app.get_formatter()->column_width(34);
+  app.add_option("--port", o.server.port, "TCP port; 0 picks a free one");
+  app.add_option("--address", o.server.address, "address to listen on");
+  app.add_option("--data-dir", o.data_dir, "data directory (created if missing)");
+  app.add_option("--hold-seconds", hold_s, "how long a seat hold lasts")
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400}));
+  app.add_option("--active-ttl-seconds", ttl_s, "how long an admitted (ACTIVE) token lives")
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400}));
+  app.add_option("--waiting-idle-seconds", idle_s,
+                 "a WAITING token not polled this long is dropped")
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400}));
+  app.add_option("--max-active", g.max_active, "users inside at once; 0 = no cap")
+      ->check(CLI::Range(int64_t{0}, int64_t{10'000'000}));
+  app.add_option("--admit-per-second", g.admit_per_second, "admission rate; 0 = off")
+      ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--max-holds-per-user", w.max_holds_per_user, "live holds one user may have")
+      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--max-balance", w.max_balance, "largest balance a charge may reach")
+      ->check(CLI::Range(points{1}, points{INT64_MAX}));
+  app.add_flag("--demo-catalog", demo,
+               "load the built-in demo catalog (several concerts, 50 seats a schedule)");
+  app.add_option("--io-threads", o.io_threads, "HTTP io threads; CAF gets the other CPUs")
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--seed", o.system.seed, "seed for tokens and randomness; 0 = OS entropy");
+  app.add_option("--access-log", access_log, "one stderr line per request")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--max-connections", o.server.connections_max, "open connections at most")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  app.add_option("--idle-timeout-seconds", idle_conn_s,
+                 "close a connection without a complete request header after this long")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  app.add_option("--request-timeout-ms", timeout_ms, "bound on each actor request; then 503")
+      ->check(CLI::Range(int64_t{10}, int64_t{600'000}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e, out, err)};
+  }
+  o.system.seats.hold_time = seconds_us(hold_s);
+  g.active_ttl = seconds_us(ttl_s);
+  g.waiting_idle = seconds_us(idle_s);
+  o.server.access_log = access_log == "on";
+  o.server.idle_timeout = std::chrono::seconds(idle_conn_s);
+  o.actor_timeout = std::chrono::milliseconds(timeout_ms);
+  if (demo) o.catalog = demo_catalog();
+  return {std::move(o), 0};
+}
+
+}  // namespace concert::http

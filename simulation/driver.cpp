@@ -1,0 +1,441 @@
+// The driver actor. Fan steps: schedule (wait the think time) -> execute (guard check,
+// then the request) -> deliver (record, ask the journey what next) -> schedule. The
+// final read-back keeps a bounded number of requests in flight.
+
+#include "simulation/driver.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "actors/rng.hpp"
+#include "simulation/wake_wheel.hpp"
+
+namespace concert::sim {
+
+namespace {
+
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using sample_atom = caf::atom_constant<caf::atom("sample")>;
+using collect_atom = caf::atom_constant<caf::atom("collect")>;
+
+/// One read of the final state.
+struct collect_task {
+  enum kind_t : uint8_t { seats, balance, history, resv, gate, catalog } kind = seats;
+  uint64_t a = 0, b = 0;
+};
+
+struct driver_state {
+  driver_context* ctx = nullptr;
+  // Think times wait in this wheel behind one CAF timer for the earliest of them: a
+  // delayed_send per fan step would cost an allocation and a multimap insert each, and
+  // fans due in the same millisecond share one timer.
+  wake_wheel wakes;
+  std::vector<uint32_t> due_now;  ///< scratch for wake()
+  std::set<time_us> armed;        ///< due times of the wake timers in flight
+  rng jitter{0};                  ///< fault injection: extra delay per request
+  std::vector<action> pending;    ///< the action each fan sent or waits to send
+  std::vector<std::chrono::steady_clock::time_point> sent_at;  ///< live: latency
+  uint64_t stamp = 0;
+  uint32_t next_fan = 0;  ///< closed model: the next fan to start
+  std::vector<collect_task> tasks;
+  size_t next_task = 0, in_flight = 0;
+  bool collecting = false;
+};
+
+using driver_actor = caf::stateful_actor<driver_state>;
+
+constexpr size_t collect_window = 1024;
+
+time_us run_now(driver_actor* self) {
+  const auto& tb = self->state.ctx->sys.clock;
+  return tb.now(self->clock()) - tb.epoch_at_start;
+}
+
+void execute(driver_actor* self, uint32_t fan);
+void deliver(driver_actor* self, uint32_t fan, outcome& o, uint64_t stamp);
+void start_fan(driver_actor* self, uint32_t fan);
+
+void finish_fan(driver_actor* self, uint32_t fan) {
+  auto& ctx = *self->state.ctx;
+  ctx.rec.finished(ctx.fans[fan].user(), ctx.fans[fan].how(), run_now(self));
+  const uint64_t done = ++ctx.finished;
+  if (ctx.concurrency > 0 && self->state.next_fan < ctx.fans.size() && !ctx.stop)
+    start_fan(self, self->state.next_fan++);
+  if (done == ctx.fans.size()) {
+    ctx.fans_done_wall = std::chrono::steady_clock::now();
+    if (ctx.live) self->send(self, collect_atom::value);
+  }
+}
+
+/// Makes sure a wake timer fires by `due`.
+void arm(driver_actor* self, time_us due) {
+  auto& st = self->state;
+  if (!st.armed.empty() && *st.armed.begin() <= due) return;
+  st.armed.insert(due);
+  const time_us delay = std::max<time_us>(1, due - run_now(self));
+  self->delayed_send(self, std::chrono::microseconds(delay), wake_atom::value, due);
+}
+
+/// Waits the action's time (scaled in live mode), then executes it.
+void schedule(driver_actor* self, uint32_t fan, action a) {
+  auto& st = self->state;
+  auto& ctx = *st.ctx;
+  if (a.kind == op::done) return finish_fan(self, fan);
+  if (ctx.stop) return;
+  time_us delay = a.at - run_now(self);
+  if (ctx.live && a.kind != op::poll)  // polls are already capped to real time
+    delay = static_cast<time_us>(static_cast<double>(delay) * ctx.time_scale);
+  if (ctx.jitter > 0)
+    delay = std::max<time_us>(delay, 0) +
+            static_cast<time_us>(st.jitter.below(static_cast<uint64_t>(ctx.jitter) + 1));
+  st.pending[fan] = std::move(a);
+  if (delay <= 0) return execute(self, fan);
+  const time_us due = run_now(self) + delay;
+  st.wakes.push(due, fan);
+  arm(self, st.wakes.rounded(due));
+}
+
+/// Runs every fan whose time has come, then sets the timer for the next one.
+void wake(driver_actor* self, time_us due) {
+  auto& st = self->state;
+  st.armed.erase(due);
+  if (st.ctx->stop) return;
+  st.due_now.clear();
+  st.wakes.pop_due(run_now(self), st.due_now);
+  for (uint32_t fan : st.due_now) execute(self, fan);
+  if (auto next = st.wakes.next()) arm(self, *next);
+}
+
+void start_fan(driver_actor* self, uint32_t fan) {
+  auto a = self->state.ctx->fans[fan].start();
+  if (self->state.ctx->concurrency > 0) a.at = run_now(self);  // closed model: now
+  schedule(self, fan, std::move(a));
+}
+
+/// Sends the request of `a` itself (its guard, if any, has passed); `done` gets the reply.
+template <class Done>
+void send_op(driver_actor* self, uint32_t fan, const action& a, Done done) {
+  auto& ctx = *self->state.ctx;
+  const user_id user = ctx.fans[fan].user();
+  const auto& h = ctx.sys;
+  auto fail = [=](caf::error&) {
+    outcome o;
+    o.failed = true;
+    done(o);
+  };
+  auto token_reply = [=](code c, token_view v) {
+    outcome o;
+    o.c = c;
+    o.token = std::move(v);
+    done(o);
+  };
+  switch (a.kind) {
+    case op::issue:
+      self->request(h.gate, ctx.timeout, issue_atom::value, user).then(token_reply, fail);
+      break;
+    case op::poll:
+      self->request(h.gate, ctx.timeout, poll_atom::value, ctx.fans[fan].token())
+          .then(token_reply, fail);
+      break;
+    case op::leave:
+      self->request(h.gate, ctx.timeout, leave_atom::value, ctx.fans[fan].token())
+          .then(
+              [=](code c) {
+                outcome o;
+                o.c = c;
+                done(o);
+              },
+              fail);
+      break;
+    case op::charge:
+      self->request(h.wallets, ctx.timeout, charge_atom::value, user, a.amount)
+          .then(
+              [=](code c, points b) {
+                outcome o;
+                o.c = c;
+                o.balance = b;
+                done(o);
+              },
+              fail);
+      break;
+    case op::concerts:
+      self->request(h.catalog, ctx.timeout, concerts_atom::value)
+          .then(
+              [=](std::vector<concert_info> v) {
+                outcome o;
+                o.concerts = std::move(v);
+                done(o);
+              },
+              fail);
+      break;
+    case op::schedules:
+      self->request(h.catalog, ctx.timeout, schedules_atom::value, a.concert)
+          .then(
+              [=](code c, std::vector<schedule_info> v) {
+                outcome o;
+                o.c = c;
+                o.schedules = std::move(v);
+                done(o);
+              },
+              fail);
+      break;
+    case op::seats:
+      self->request(h.catalog, ctx.timeout, seats_atom::value, a.schedule, false)
+          .then(
+              [=](code c, std::vector<seat_info> v) {
+                outcome o;
+                o.c = c;
+                o.seats = std::move(v);
+                done(o);
+              },
+              fail);
+      break;
+    case op::hold:
+      self->request(h.wallets, ctx.timeout, hold_atom::value, user, a.schedule, a.seat)
+          .then(
+              [=](code c, reservation r) {
+                outcome o;
+                o.c = c;
+                o.resv = r;
+                done(o);
+              },
+              fail);
+      break;
+    case op::pay:
+      self->request(h.wallets, ctx.timeout, pay_atom::value, user, a.resv, a.key)
+          .then(
+              [=](code c, payment p) {
+                outcome o;
+                o.c = c;
+                o.pay = p;
+                done(o);
+              },
+              fail);
+      break;
+    case op::none:
+    case op::done:
+      break;
+  }
+}
+
+/// The edge's token guard first (as concertd does for every guarded route), then the op.
+template <class Done>
+void guarded_send(driver_actor* self, uint32_t fan, const action& a, Done done) {
+  auto& ctx = *self->state.ctx;
+  if (!is_guarded(a.kind)) return send_op(self, fan, a, done);
+  ctx.rec.count_operation();
+  self->request(ctx.sys.gate, ctx.timeout, check_atom::value, ctx.fans[fan].token())
+      .then(
+          [=](code c, user_id) {
+            if (c == code::ok) return send_op(self, fan, a, done);
+            outcome o;
+            o.c = c;
+            done(o);
+          },
+          [=](caf::error&) {
+            outcome o;
+            o.failed = true;
+            done(o);
+          });
+}
+
+void execute(driver_actor* self, uint32_t fan) {
+  auto& st = self->state;
+  const uint64_t stamp = ++st.stamp;
+  if (st.ctx->live) st.sent_at[fan] = std::chrono::steady_clock::now();
+  const action& a = st.pending[fan];
+  guarded_send(self, fan, a, [=](outcome& o) { deliver(self, fan, o, stamp); });
+  if (!a.twice) return;
+  // The double click: the same request again at once; only the recorder sees its reply.
+  const uint64_t copy_stamp = ++st.stamp;
+  guarded_send(self, fan, a, [=, copy = a](outcome& o) {
+    auto& ctx = *self->state.ctx;
+    ctx.rec.observe(fan, ctx.fans[fan].user(), copy, o, run_now(self), copy_stamp, copy_stamp);
+  });
+}
+
+void deliver(driver_actor* self, uint32_t fan, outcome& o, uint64_t stamp) {
+  auto& st = self->state;
+  auto& ctx = *st.ctx;
+  const time_us now = run_now(self);
+  // One driver talking to one gate: its messages are handled in send order, so the
+  // send stamp also orders what the gate saw (see invariants.hpp).
+  const uint64_t recv = ctx.rec.ordered_channel() ? stamp : ++st.stamp;
+  if (ctx.live) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - st.sent_at[fan])
+                  .count();
+    ctx.rec.latency(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
+  }
+  const action& sent = st.pending[fan];
+  fan_journey& j = ctx.fans[fan];
+  ctx.rec.observe(fan, j.user(), sent, o, now, stamp, recv);
+  ctx.last_activity = now;
+  action next = j.on_reply(sent, o, now);
+  schedule(self, fan, std::move(next));
+}
+
+void sample(driver_actor* self) {
+  auto& ctx = *self->state.ctx;
+  if (ctx.stop || ctx.finished == ctx.fans.size()) return;
+  self->request(ctx.sys.gate, ctx.timeout, stats_atom::value)
+      .then([=](gate_stats g) { self->state.ctx->rec.sample(run_now(self), g.waiting, g.active); },
+            [](caf::error&) {});
+  auto period = ctx.live ? std::chrono::microseconds(seconds_us(1))
+                         : std::chrono::microseconds(ctx.sample_period);
+  self->delayed_send(self, period, sample_atom::value);
+}
+
+// ---- reading the final state back ----
+
+std::vector<collect_task> collect_tasks(const driver_context& ctx) {
+  std::vector<collect_task> t;
+  t.push_back({collect_task::gate, 0, 0});
+  t.push_back({collect_task::catalog, 0, 0});
+  for (auto s : ctx.schedules) t.push_back({collect_task::seats, s, 0});
+  std::set<user_id> users;
+  for (const auto& [u, tally] : ctx.rec.users()) users.insert(u);
+  for (const auto& h : ctx.rec.holds()) users.insert(h.user);
+  for (auto u : users) {
+    t.push_back({collect_task::balance, u, 0});
+    t.push_back({collect_task::history, u, 0});
+  }
+  for (const auto& h : ctx.rec.holds()) t.push_back({collect_task::resv, h.user, h.id});
+  return t;
+}
+
+void pump(driver_actor* self);
+
+void task_done(driver_actor* self) {
+  --self->state.in_flight;
+  pump(self);
+}
+
+void run_task(driver_actor* self, const collect_task& t) {
+  auto& ctx = *self->state.ctx;
+  const auto& h = ctx.sys;
+  auto fail = [=](caf::error&) {
+    ++self->state.ctx->collect_failures;
+    task_done(self);
+  };
+  driver_context* c = &ctx;
+  switch (t.kind) {
+    case collect_task::gate:
+      self->request(h.gate, ctx.timeout, stats_atom::value)
+          .then(
+              [=](gate_stats g) {
+                c->gate = g;
+                task_done(self);
+              },
+              fail);
+      break;
+    case collect_task::catalog:
+      self->request(h.catalog, ctx.timeout, stats_atom::value)
+          .then(
+              [=](seat_stats s) {
+                c->seats = s;
+                task_done(self);
+              },
+              fail);
+      break;
+    case collect_task::seats: {
+      const schedule_id s = t.a;
+      self->request(h.catalog, ctx.timeout, seats_atom::value, s, true)
+          .then(
+              [=](code rc, std::vector<seat_info> v) {
+                std::sort(v.begin(), v.end(),
+                          [](const seat_info& x, const seat_info& y) { return x.seat < y.seat; });
+                if (rc == code::ok)
+                  c->fs.seats[s] = std::move(v);
+                else
+                  ++c->collect_failures;
+                task_done(self);
+              },
+              fail);
+      break;
+    }
+    case collect_task::balance: {
+      const user_id u = t.a;
+      self->request(h.wallets, ctx.timeout, balance_atom::value, u)
+          .then(
+              [=](points b) {
+                c->fs.balances[u] = b;
+                task_done(self);
+              },
+              fail);
+      break;
+    }
+    case collect_task::history: {
+      const user_id u = t.a;
+      self->request(h.wallets, ctx.timeout, history_atom::value, u)
+          .then(
+              [=](std::vector<history_entry> v) {
+                c->fs.histories[u] = std::move(v);
+                task_done(self);
+              },
+              fail);
+      break;
+    }
+    case collect_task::resv: {
+      const reservation_id id = t.b;
+      self->request(h.wallets, ctx.timeout, resv_atom::value, user_id{t.a}, id)
+          .then(
+              [=](code rc, reservation r) {
+                if (rc == code::ok) c->fs.reservations[id] = r;
+                task_done(self);
+              },
+              fail);
+      break;
+    }
+  }
+}
+
+void pump(driver_actor* self) {
+  auto& st = self->state;
+  while (st.in_flight < collect_window && st.next_task < st.tasks.size()) {
+    ++st.in_flight;
+    run_task(self, st.tasks[st.next_task++]);
+  }
+  if (st.in_flight > 0 || st.next_task < st.tasks.size()) return;
+  auto& ctx = *st.ctx;
+  ctx.fs.now = ctx.sys.clock.now(self->clock());
+  ctx.collected = true;
+  if (ctx.listener) self->send(ctx.listener, sim_done_atom::value);
+}
+
+void start_collect(driver_actor* self) {
+  auto& st = self->state;
+  if (st.collecting) return;
+  st.collecting = true;
+  st.tasks = collect_tasks(*st.ctx);
+  pump(self);
+}
+
+caf::behavior driver(driver_actor* self, driver_context* ctx) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.jitter = rng{ctx->jitter_seed};
+  st.pending.resize(ctx->fans.size());
+  if (ctx->live) st.sent_at.resize(ctx->fans.size());
+  const auto n = static_cast<uint32_t>(ctx->fans.size());
+  const uint32_t first = ctx->concurrency > 0 ? std::min(ctx->concurrency, n) : n;
+  for (st.next_fan = 0; st.next_fan < first;) start_fan(self, st.next_fan++);
+  sample(self);
+  return {
+      [=](wake_atom, time_us due) { wake(self, due); },
+      [=](sample_atom) { sample(self); },
+      [=](collect_atom) { start_collect(self); },
+  };
+}
+
+}  // namespace
+
+void request_collect(const caf::actor& d) { caf::anon_send(d, collect_atom::value); }
+
+caf::actor spawn_driver(caf::actor_system& sys, driver_context& ctx) {
+  return sys.spawn(driver, &ctx);
+}
+
+}  // namespace concert::sim
