@@ -57,7 +57,18 @@ void node::impl::start() {
   if (caf_threads == 0) caf_threads = usable_cpus() > io_threads ? usable_cpus() - io_threads : 1;
   configure_caf(cfg, false, caf_threads);
   sys = std::make_unique<caf::actor_system>(cfg);
-  actors = spawn_system(*sys, opts.system, opts.catalog);
+  if (opts.data_dir.empty()) {
+    actors = spawn_system(*sys, opts.system, opts.catalog);
+  } else {
+    auto opened =
+        open_persistent_system(*sys, opts.system, opts.data_dir, !opts.catalog.concerts.empty());
+    if (!opened.ok()) {
+      stop_system(actors);
+      throw std::runtime_error("cannot open data directory " + opts.data_dir + ": " +
+                               opened.error().to_string());
+    }
+    actors = std::move(opened.value());
+  }
   dispatch_context ctx{*sys, actors, stats, opts.actor_timeout};
   srv = std::make_unique<server>(ioc, opts.server, stats, [ctx](command c, responder done) {
     dispatch(ctx, std::move(c), std::move(done));
@@ -66,6 +77,8 @@ void node::impl::start() {
     port = srv->start();
   } catch (...) {
     stop_system(actors);  // else ~actor_system waits for the actors' timers
+    srv.reset();          // its handler holds handles too (see finish)
+    actors = system_handles{};
     throw;
   }
   work.emplace(ioc.get_executor());
@@ -108,7 +121,11 @@ void node::impl::finish() {
   srv->abort();
   ioc.restart();
   ioc.run_for(std::chrono::seconds(2));
+  srv->release_handler();  // the handler's copy of the handles would keep the writer alive
   stop_system(actors);
+  // Drop our handles first: a detached actor's thread (the store writer) ends only once
+  // nothing refers to it, and ~actor_system waits for that thread.
+  actors = system_handles{};
   sys.reset();  // waits for every actor, bridge actors included
   // Answers the bridge actors posted meanwhile go to closed connections; run them now,
   // so nothing that outlives this point still refers to a session.

@@ -134,11 +134,13 @@ TEST_F(Concertd, HelpAndBadFlags) {
 }
 
 TEST_F(Concertd, PortInUseFailsWithNonZeroExit) {
-  process first({concertd_path().string(), "--port", "0", "--data-dir", (dir_ / "a").string()});
+  process first({concertd_path().string(), "--port", "0", "--data-dir", (dir_ / "a").string(),
+                 "--demo-catalog"});
   auto line = first.read_stdout(10s, true);
   auto port = line.substr(line.rfind(':') + 1);
   port.pop_back();
-  process second({concertd_path().string(), "--port", port, "--data-dir", (dir_ / "b").string()});
+  process second({concertd_path().string(), "--port", port, "--data-dir", (dir_ / "b").string(),
+                  "--demo-catalog"});
   EXPECT_EQ(second.wait_exit(10s), 1);
   EXPECT_EQ(first.stop(SIGINT, 10s), 0);
 }
