@@ -18,7 +18,9 @@ namespace concert::http {
 struct node_options {
   system_settings system;  ///< gate, seats, wallets, seed
   catalog_data catalog;    ///< what is on sale (the demo catalog with --demo-catalog)
-  std::string data_dir;    ///< created if missing; "" = none
+  /// The store's directory (created if missing; state is recovered from it and every
+  /// acknowledged change is durable there). "": everything in memory (tests).
+  std::string data_dir;
   server_options server;
   unsigned io_threads = 1;   ///< Beast io threads
   unsigned caf_threads = 0;  ///< 0: the usable CPUs minus io threads, at least 1

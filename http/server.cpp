@@ -70,7 +70,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
   net::io_context& ioc;
   const server_options opts;
   metrics& stats;
-  const command_handler handler;
+  command_handler handler;  // emptied by release_handler() once no io thread runs
   tcp::acceptor acceptor;
   net::steady_timer drain_timer;  // runs on the acceptor's strand
 
@@ -222,7 +222,7 @@ class session : public std::enable_shared_from_this<session> {
     route_label_ = parsed.route ? parsed.route->path : "unmatched";
     method_label_ = method_label(in.method);
     if (!parsed.cmd) return send(std::move(parsed.rejection));
-    if (st_->aborted) return send(render_unavailable("the server is stopping"));
+    if (st_->aborted || !st_->handler) return send(render_unavailable("the server is stopping"));
     st_->handler(std::move(*parsed.cmd), [self = shared_from_this()](response_out r) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
@@ -443,6 +443,11 @@ void server::abort() {
     st->acceptor.close(ec);
     st->force_close_all();
   });
+}
+
+void server::release_handler() {
+  st_->aborted = true;
+  st_->handler = nullptr;
 }
 
 size_t server::connections() const {

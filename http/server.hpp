@@ -59,6 +59,10 @@ class server {
   /// here on the handler is never called again: requests still read get 503.
   void abort();
 
+  /// Drops the command handler and whatever it holds (actor handles). Call only when
+  /// no thread runs the io_context; later requests get 503.
+  void release_handler();
+
   /// Open connections right now.
   size_t connections() const;
 
