@@ -3,6 +3,8 @@
 // failure, so a short or damaged value decodes to nullopt instead of garbage.
 #include "actors/record_codec.hpp"
 
+#include "actors/byte_codec.hpp"
+
 #include <utility>
 
 namespace concert::records {
@@ -11,71 +13,18 @@ namespace {
 
 constexpr uint8_t version = 1;
 
-class writer {
+/// Every value opens with the format version byte.
+class writer : public byte_writer {
  public:
   writer() { u8(version); }
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void u64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void str(const std::string& s) {
-    u32(static_cast<uint32_t>(s.size()));
-    out_ += s;
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
 };
 
-class reader {
+/// Fails unless the value opens with the format version byte.
+class reader : public byte_reader {
  public:
-  explicit reader(std::string_view in) : in_(in) {
-    if (u8() != version) ok_ = false;
+  explicit reader(std::string_view in) : byte_reader(in) {
+    if (u8() != version) fail();
   }
-  /// True when every read succeeded and the whole input was read.
-  bool done() const { return ok_ && pos_ == in_.size(); }
-  void fail() { ok_ = false; }
-  uint8_t u8() {
-    if (!need(1)) return 0;
-    return static_cast<uint8_t>(in_[pos_++]);
-  }
-  uint32_t u32() {
-    if (!need(4)) return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(in_[pos_++])} << (8 * i);
-    return v;
-  }
-  uint64_t u64() {
-    if (!need(8)) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(in_[pos_++])} << (8 * i);
-    return v;
-  }
-  int64_t i64() { return static_cast<int64_t>(u64()); }
-  std::string str() {
-    auto n = u32();
-    if (!need(n)) return {};
-    std::string s{in_.substr(pos_, n)};
-    pos_ += n;
-    return s;
-  }
-  /// Remaining bytes (bounds a count read from the input before allocating for it).
-  size_t left() const { return ok_ ? in_.size() - pos_ : 0; }
-
- private:
-  bool need(size_t n) {
-    if (ok_ && in_.size() - pos_ >= n) return true;
-    ok_ = false;
-    return false;
-  }
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include "actors/wallet.hpp"
 
+#include "actors/byte_codec.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -21,71 +23,8 @@ void require(bool ok, const char* what) {
 constexpr char magic[2] = {'C', 'W'};
 constexpr uint8_t format_version = 1;
 
-/// Little-endian fixed-width integers and length-prefixed strings.
-class writer {
- public:
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void str(const std::string& s) {
-    u32(static_cast<uint32_t>(s.size()));
-    out_ += s;
-  }
-  void raw(const char* p, size_t n) { out_.append(p, n); }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-/// The reading side: every read checks the bounds and latches a failure.
-class reader {
- public:
-  explicit reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool at_end() const { return pos_ == in_.size(); }
-  uint8_t u8() {
-    if (!need(1)) return 0;
-    return static_cast<uint8_t>(in_[pos_++]);
-  }
-  uint64_t u64() {
-    if (!need(8)) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(in_[pos_++])} << (8 * i);
-    return v;
-  }
-  int64_t i64() { return static_cast<int64_t>(u64()); }
-  uint32_t u32() {
-    if (!need(4)) return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(in_[pos_++])} << (8 * i);
-    return v;
-  }
-  std::string str() {
-    auto n = u32();
-    if (!need(n)) return {};
-    std::string s{in_.substr(pos_, n)};
-    pos_ += n;
-    return s;
-  }
-  /// Marks the input as invalid (a value out of range).
-  void fail() { ok_ = false; }
-
- private:
-  bool need(size_t n) {
-    if (ok_ && in_.size() - pos_ >= n) return true;
-    ok_ = false;
-    return false;
-  }
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
+using writer = byte_writer;
+using reader = byte_reader;
 
 constexpr uint8_t max_code = static_cast<uint8_t>(code::unavailable);
 
