@@ -13,8 +13,8 @@
 namespace concert {
 
 struct time_base {
-  time_us epoch_at_start = 0;                ///< wall time that `start` stands for
-  caf::actor_clock::time_point start{};      ///< actor-clock reading at system start
+  time_us epoch_at_start = 0;            ///< wall time that `start` stands for
+  caf::actor_clock::time_point start{};  ///< actor-clock reading at system start
 
   /// Current time on the epoch scale, from the given actor clock.
   time_us now(const caf::actor_clock& clock) const {

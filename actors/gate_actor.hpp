@@ -4,8 +4,8 @@
 // timers. Tokens are opaque strings bound to their user (see token_codec.hpp).
 #pragma once
 
-#include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <array>
 #include <string>
@@ -29,13 +29,14 @@ using gate_actor = caf::typed_actor<
     /// The user's payment completed: its active token ends and the next fan comes in.
     /// ok, or token_expired when the user had no live token.
     caf::replies_to<end_atom, user_id>::with<code>,
+    /// Queue figures (waiting, active, admitted) for metrics and the simulation report.
     caf::replies_to<stats_atom>::with<gate_stats>,
     /// Internal timer: admissions, TTL expiry and idle sweeps at their due time.
     caf::reacts_to<tick_atom>>;
 
 struct gate_config {
-  int64_t max_active = 100;           ///< users inside at once; 0 = no cap
-  double admit_per_second = 0;        ///< admission rate; 0 = no rate limit
+  int64_t max_active = 100;     ///< users inside at once; 0 = no cap
+  double admit_per_second = 0;  ///< admission rate; 0 = no rate limit
   time_us active_ttl = seconds_us(600);
   time_us waiting_idle = seconds_us(60);
   std::array<uint8_t, 32> token_key{};  ///< secret that signs tokens

@@ -39,8 +39,8 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, token_view& x) {
-  return f(caf::meta::type_name("token_view"), x.token, x.user, x.active, x.position,
-           x.eta_seconds, x.next_poll_seconds, x.expires_at);
+  return f(caf::meta::type_name("token_view"), x.token, x.user, x.active, x.position, x.eta_seconds,
+           x.next_poll_seconds, x.expires_at);
 }
 
 template <class Inspector>
@@ -61,8 +61,8 @@ typename Inspector::result_type inspect(Inspector& f, seat_info& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reservation& x) {
-  return f(caf::meta::type_name("reservation"), x.id, x.user, x.schedule, x.seat, x.price,
-           x.status, x.expires_at);
+  return f(caf::meta::type_name("reservation"), x.id, x.user, x.schedule, x.seat, x.price, x.status,
+           x.expires_at);
 }
 
 template <class Inspector>

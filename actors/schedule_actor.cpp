@@ -84,13 +84,7 @@ caf::result<seat_stats> sum_stats(schedule_pointer self) {
               g->parts[i] = s;
               if (--g->pending > 0) return;
               seat_stats sum;
-              for (const auto& p : g->parts) {
-                sum.available += p.available;
-                sum.held += p.held;
-                sum.sold += p.sold;
-                sum.holds_placed_total += p.holds_placed_total;
-                sum.holds_expired_total += p.holds_expired_total;
-              }
+              for (const auto& p : g->parts) sum += p;
               g->rp.deliver(sum);
             },
             [g](caf::error& err) { g->rp.deliver(std::move(err)); });

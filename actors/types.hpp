@@ -28,11 +28,11 @@ using points = int64_t;
 /// UPPER_SNAKE identifier the contract promises.
 enum class code : uint8_t {
   ok = 0,
-  created,                  // ok, and something new was made (201)
-  invalid_request,          // malformed input
-  token_invalid,            // not a token we issued (or not bound to this user)
-  token_expired,            // a token we issued that no longer lives
-  queue_not_admitted,       // token is WAITING, route needs ACTIVE
+  created,             // ok, and something new was made (201)
+  invalid_request,     // malformed input
+  token_invalid,       // not a token we issued (or not bound to this user)
+  token_expired,       // a token we issued that no longer lives
+  queue_not_admitted,  // token is WAITING, route needs ACTIVE
   concert_not_found,
   schedule_not_found,
   seat_not_found,
@@ -43,28 +43,45 @@ enum class code : uint8_t {
   reservation_not_payable,  // already paid (other key), paying, or cancelled
   insufficient_points,
   invalid_amount,
-  unavailable,              // system busy or shutting down
+  unavailable,  // system busy or shutting down
 };
 
 constexpr std::string_view code_name(code c) {
   switch (c) {
-    case code::ok: return "OK";
-    case code::created: return "CREATED";
-    case code::invalid_request: return "INVALID_REQUEST";
-    case code::token_invalid: return "TOKEN_INVALID";
-    case code::token_expired: return "TOKEN_EXPIRED";
-    case code::queue_not_admitted: return "QUEUE_NOT_ADMITTED";
-    case code::concert_not_found: return "CONCERT_NOT_FOUND";
-    case code::schedule_not_found: return "SCHEDULE_NOT_FOUND";
-    case code::seat_not_found: return "SEAT_NOT_FOUND";
-    case code::seat_unavailable: return "SEAT_UNAVAILABLE";
-    case code::hold_limit_reached: return "HOLD_LIMIT_REACHED";
-    case code::reservation_not_found: return "RESERVATION_NOT_FOUND";
-    case code::reservation_expired: return "RESERVATION_EXPIRED";
-    case code::reservation_not_payable: return "RESERVATION_NOT_PAYABLE";
-    case code::insufficient_points: return "INSUFFICIENT_POINTS";
-    case code::invalid_amount: return "INVALID_AMOUNT";
-    case code::unavailable: return "SERVICE_UNAVAILABLE";
+    case code::ok:
+      return "OK";
+    case code::created:
+      return "CREATED";
+    case code::invalid_request:
+      return "INVALID_REQUEST";
+    case code::token_invalid:
+      return "TOKEN_INVALID";
+    case code::token_expired:
+      return "TOKEN_EXPIRED";
+    case code::queue_not_admitted:
+      return "QUEUE_NOT_ADMITTED";
+    case code::concert_not_found:
+      return "CONCERT_NOT_FOUND";
+    case code::schedule_not_found:
+      return "SCHEDULE_NOT_FOUND";
+    case code::seat_not_found:
+      return "SEAT_NOT_FOUND";
+    case code::seat_unavailable:
+      return "SEAT_UNAVAILABLE";
+    case code::hold_limit_reached:
+      return "HOLD_LIMIT_REACHED";
+    case code::reservation_not_found:
+      return "RESERVATION_NOT_FOUND";
+    case code::reservation_expired:
+      return "RESERVATION_EXPIRED";
+    case code::reservation_not_payable:
+      return "RESERVATION_NOT_PAYABLE";
+    case code::insufficient_points:
+      return "INSUFFICIENT_POINTS";
+    case code::invalid_amount:
+      return "INVALID_AMOUNT";
+    case code::unavailable:
+      return "SERVICE_UNAVAILABLE";
   }
   return "UNKNOWN";
 }
@@ -75,10 +92,13 @@ enum class seat_status : uint8_t { available = 0, held, paying, sold };
 /// The contract knows AVAILABLE, HELD and SOLD; PAYING is shown as HELD.
 constexpr std::string_view seat_status_name(seat_status s) {
   switch (s) {
-    case seat_status::available: return "AVAILABLE";
+    case seat_status::available:
+      return "AVAILABLE";
     case seat_status::held:
-    case seat_status::paying: return "HELD";
-    case seat_status::sold: return "SOLD";
+    case seat_status::paying:
+      return "HELD";
+    case seat_status::sold:
+      return "SOLD";
   }
   return "UNKNOWN";
 }
@@ -86,9 +106,12 @@ constexpr std::string_view seat_status_name(seat_status s) {
 enum class reservation_status : uint8_t { held = 0, confirmed, expired };
 constexpr std::string_view reservation_status_name(reservation_status s) {
   switch (s) {
-    case reservation_status::held: return "HELD";
-    case reservation_status::confirmed: return "CONFIRMED";
-    case reservation_status::expired: return "EXPIRED";
+    case reservation_status::held:
+      return "HELD";
+    case reservation_status::confirmed:
+      return "CONFIRMED";
+    case reservation_status::expired:
+      return "EXPIRED";
   }
   return "UNKNOWN";
 }
@@ -176,6 +199,16 @@ struct seat_stats {
   uint64_t sold = 0;
   uint64_t holds_placed_total = 0;
   uint64_t holds_expired_total = 0;
+
+  /// Adds another part's figures (blocks into a schedule, schedules into the catalog).
+  seat_stats& operator+=(const seat_stats& o) {
+    available += o.available;
+    held += o.held;
+    sold += o.sold;
+    holds_placed_total += o.holds_placed_total;
+    holds_expired_total += o.holds_expired_total;
+    return *this;
+  }
 };
 
 }  // namespace concert

@@ -20,7 +20,8 @@ system_settings one_at_a_time() {
 }
 
 seat_status status_of(const std::vector<seat_info>& seats, seat_no n) {
-  auto i = std::find_if(seats.begin(), seats.end(), [&](const seat_info& s) { return s.seat == n; });
+  auto i =
+      std::find_if(seats.begin(), seats.end(), [&](const seat_info& s) { return s.seat == n; });
   EXPECT_NE(i, seats.end());
   return i == seats.end() ? seat_status::available : i->status;
 }
@@ -46,16 +47,16 @@ TEST(SystemTest, PaymentSellsSeatEndsTokenAndAdmitsNextFan) {
   EXPECT_EQ(who, 1u);
   auto [concerts] = ds.ask<std::vector<concert_info>>(h.catalog, concerts_atom::value);
   ASSERT_GE(concerts.size(), 2u);
-  auto [sc, schedules] = ds.ask<code, std::vector<schedule_info>>(h.catalog, schedules_atom::value,
-                                                                  concerts[0].id);
+  auto [sc, schedules] =
+      ds.ask<code, std::vector<schedule_info>>(h.catalog, schedules_atom::value, concerts[0].id);
   ASSERT_EQ(sc, code::ok);
   ASSERT_GE(schedules.size(), 2u);
   auto sched = schedules[0].id;
   EXPECT_EQ(schedules[0].total_seats, 50u);
   EXPECT_EQ(schedules[0].available_seats, 50u);
 
-  auto [hc, r] = ds.ask<code, reservation>(h.wallets, hold_atom::value, user_id{1}, sched,
-                                           seat_no{17});
+  auto [hc, r] =
+      ds.ask<code, reservation>(h.wallets, hold_atom::value, user_id{1}, sched, seat_no{17});
   ASSERT_EQ(hc, code::created);
   EXPECT_EQ(r.status, reservation_status::held);
   EXPECT_EQ(r.expires_at, ds.now() + seconds_us(300));
@@ -63,13 +64,14 @@ TEST(SystemTest, PaymentSellsSeatEndsTokenAndAdmitsNextFan) {
   ASSERT_EQ(chc, code::ok);
   EXPECT_EQ(bal, r.price);
 
-  auto [pc, pay] = ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{1}, r.id,
-                                         std::string{});
+  auto [pc, pay] =
+      ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{1}, r.id, std::string{});
   ASSERT_EQ(pc, code::created);
   EXPECT_EQ(pay.amount, r.price);
   EXPECT_EQ(pay.balance, 0);  // a balance exactly equal to the price pays
 
-  auto [lc, seats] = ds.ask<code, std::vector<seat_info>>(h.catalog, seats_atom::value, sched, true);
+  auto [lc, seats] =
+      ds.ask<code, std::vector<seat_info>>(h.catalog, seats_atom::value, sched, true);
   ASSERT_EQ(lc, code::ok);
   EXPECT_EQ(status_of(seats, 17), seat_status::sold);
   auto [rc, rv] = ds.ask<code, reservation>(h.wallets, resv_atom::value, user_id{1}, r.id);
@@ -96,15 +98,15 @@ TEST(SystemTest, UnpaidHoldLapsesAndPaymentThenFailsWithoutCharging) {
   ASSERT_EQ(hc, code::created);
   ds.ask<code, points>(h.wallets, charge_atom::value, user_id{5}, r.price);
   ds.advance(299s);
-  auto [l1, s1] = ds.ask<code, std::vector<seat_info>>(h.catalog, seats_atom::value, schedule_id{1},
-                                                       true);
+  auto [l1, s1] =
+      ds.ask<code, std::vector<seat_info>>(h.catalog, seats_atom::value, schedule_id{1}, true);
   EXPECT_EQ(status_of(s1, 3), seat_status::held);
   ds.advance(1s);
-  auto [l2, s2] = ds.ask<code, std::vector<seat_info>>(h.catalog, seats_atom::value, schedule_id{1},
-                                                       true);
+  auto [l2, s2] =
+      ds.ask<code, std::vector<seat_info>>(h.catalog, seats_atom::value, schedule_id{1}, true);
   EXPECT_EQ(status_of(s2, 3), seat_status::available);
-  auto [pc, pay] = ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{5}, r.id,
-                                         std::string{});
+  auto [pc, pay] =
+      ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{5}, r.id, std::string{});
   EXPECT_EQ(pc, code::reservation_expired);
   auto [bal] = ds.ask<points>(h.wallets, balance_atom::value, user_id{5});
   EXPECT_EQ(bal, r.price);
@@ -122,8 +124,8 @@ TEST(SystemTest, InsufficientPointsLeavesTheHoldAsItWas) {
   ASSERT_EQ(hc, code::created);
   ds.ask<code, points>(h.wallets, charge_atom::value, user_id{8}, r.price - 1);
   ds.advance(10s);
-  auto [pc, pay] = ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{8}, r.id,
-                                         std::string{});
+  auto [pc, pay] =
+      ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{8}, r.id, std::string{});
   EXPECT_EQ(pc, code::insufficient_points);
   auto [bal] = ds.ask<points>(h.wallets, balance_atom::value, user_id{8});
   EXPECT_EQ(bal, r.price - 1);
@@ -131,11 +133,11 @@ TEST(SystemTest, InsufficientPointsLeavesTheHoldAsItWas) {
   EXPECT_EQ(rv.status, reservation_status::held);
   EXPECT_EQ(rv.expires_at, r.expires_at) << "a refused payment must not extend the hold";
   ds.ask<code, points>(h.wallets, charge_atom::value, user_id{8}, points{1});
-  auto [pc2, pay2] = ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{8}, r.id,
-                                           std::string{"k1"});
+  auto [pc2, pay2] =
+      ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{8}, r.id, std::string{"k1"});
   EXPECT_EQ(pc2, code::created);
-  auto [pc3, pay3] = ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{8}, r.id,
-                                           std::string{"k1"});
+  auto [pc3, pay3] =
+      ds.ask<code, payment>(h.wallets, pay_atom::value, user_id{8}, r.id, std::string{"k1"});
   EXPECT_EQ(pc3, code::created);
   EXPECT_EQ(pay3.id, pay2.id);
   auto [bal2] = ds.ask<points>(h.wallets, balance_atom::value, user_id{8});

@@ -3,9 +3,9 @@
 // until nothing is left to do, and returns the reply; `advance` moves virtual time.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <gtest/gtest.h>
 
 #include <tuple>
 
