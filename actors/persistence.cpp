@@ -1,6 +1,7 @@
 // Recovery from the store: catalog and layout first (everything else is numbered by
-// them), then every stored seat state laid over fresh blocks, then the open payment
-// intents settled against those seats and the stored wallets, then the queue tokens.
+// them), then every stored seat state laid over fresh blocks, then the queue tokens,
+// then the open payment intents settled against those seats, the stored wallets and
+// the tokens (a payer's active token ends with its payment).
 // Writes made here (a new catalog, a settled intent) are synced before anything starts.
 #include "actors/persistence.hpp"
 
@@ -146,10 +147,11 @@ class wallet_cache {
   std::set<user_id> changed_;
 };
 
-/// Settles one open intent into `b` (see recover_state).
+/// Settles one open intent into `b` (see recover_state). Adds the user to `paid` when
+/// the payment stands (sold now or before).
 status settle_intent(std::vector<seat_block_snapshot>& blocks, wallet_cache& wallets,
                      reservation_id rid, const records::intent& in, time_us now, write_batch& b,
-                     recovery_report& report) {
+                     recovery_report& report, std::set<user_id>& paid) {
   b.erase(family::intents, keys::encode_intent(rid));
   auto w = wallets.get(in.user);
   if (!w.ok()) return w.error();
@@ -175,13 +177,30 @@ status settle_intent(std::vector<seat_block_snapshot>& blocks, wallet_cache& wal
     return {};
   }
   wal.complete_recovered(rid, in.idem_key);
+  paid.insert(in.user);
   return {};
+}
+
+/// The running system ends a payer's active token right after the sale; a crash can come
+/// between the two. Ends those tokens here, in the batch that closes the intents, so a
+/// recovered payment frees its slot at once instead of at the token's TTL. A WAITING
+/// token is a new place in line the user asked for later, and stays.
+void end_paid_tokens(const std::set<user_id>& paid, gate_recovery& gate, write_batch& b,
+                     recovery_report& report) {
+  auto ends = [&](const line_token& t) { return t.active && paid.count(t.user) != 0; };
+  for (const auto& t : gate.tokens) {
+    if (!ends(t)) continue;
+    b.erase(family::gate, keys::encode_gate_token(t.seq));
+    ++report.tokens_ended;
+  }
+  gate.tokens.erase(std::remove_if(gate.tokens.begin(), gate.tokens.end(), ends),
+                    gate.tokens.end());
 }
 
 /// Settles every open intent in one synced batch: all of them or, after a crash right
 /// here, none (the next start settles them again from the same records).
-status settle_intents(store& db, std::vector<seat_block_snapshot>& blocks, time_us now,
-                      recovery_report& report) {
+status settle_intents(store& db, std::vector<seat_block_snapshot>& blocks, gate_recovery& gate,
+                      time_us now, recovery_report& report) {
   std::vector<std::pair<reservation_id, records::intent>> open;
   std::string bad;
   auto st = db.scan(family::intents, {}, [&](std::string_view k, std::string_view v) {
@@ -199,9 +218,11 @@ status settle_intents(store& db, std::vector<seat_block_snapshot>& blocks, time_
   if (open.empty()) return {};
   wallet_cache wallets{db};
   write_batch b;
+  std::set<user_id> paid;
   for (const auto& [rid, in] : open)
-    if (auto s = settle_intent(blocks, wallets, rid, in, now, b, report); !s.ok()) return s;
+    if (auto s = settle_intent(blocks, wallets, rid, in, now, b, report, paid); !s.ok()) return s;
   wallets.write(b);
+  end_paid_tokens(paid, gate, b, report);
   return db.apply(b, true);
 }
 
@@ -297,12 +318,12 @@ result<recovered_state> recover_state(store& db, const catalog_data& catalog,
   if (auto st = apply_seat_records(db, snaps, seats.seats_per_block, out.report.seat_records);
       !st.ok())
     return st;
-  if (auto st = settle_intents(db, snaps, now, out.report); !st.ok()) return st;
-  out.blocks.reserve(snaps.size());
-  for (auto& s : snaps) out.blocks.emplace_back(with_records(std::move(s), {}));
   auto gate = read_gate(db);
   if (!gate.ok()) return gate.error();
   out.gate = std::move(gate.value());
+  if (auto st = settle_intents(db, snaps, out.gate, now, out.report); !st.ok()) return st;
+  out.blocks.reserve(snaps.size());
+  for (auto& s : snaps) out.blocks.emplace_back(with_records(std::move(s), {}));
   out.report.gate_tokens = out.gate.tokens.size();
   return out;
 }

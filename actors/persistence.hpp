@@ -63,6 +63,7 @@ struct recovery_report {
   uint64_t intents_completed = 0;  ///< intent closed by completing its sale now
   uint64_t intents_refunded = 0;   ///< intent closed by voiding its debit
   uint64_t intents_dropped = 0;    ///< intent closed: no debit to settle
+  uint64_t tokens_ended = 0;       ///< active tokens of payers whose payment was closed
 };
 
 /// The live state recovered from a store, ready to spawn actors over.
@@ -72,11 +73,13 @@ struct recovered_state {
   recovery_report report;
 };
 
-/// Reads seats, intents and queue tokens back, in that order. Every open payment intent
+/// Reads seats, queue tokens and intents back, in that order. Every open payment intent
 /// is settled exactly once, all in one synced batch: its seat SOLD to it -> the intent
 /// goes; PAYING or HELD for it -> the sale is completed; anything else -> the debit is
-/// voided; and a completed payment is remembered under its idempotency key. A lapsed
-/// hold needs nothing: a HELD record past its deadline is available by the normal rule.
+/// voided; and a completed payment is remembered under its idempotency key. When the
+/// payment stands (sold either way), the payer's ACTIVE token ends in the same batch,
+/// as the running system ends it after a sale. A lapsed hold needs nothing: a HELD
+/// record past its deadline is available by the normal rule.
 /// Errors: a stored value that does not decode or names no seat of the catalog
 /// (corrupt), a failed read or write (io).
 result<recovered_state> recover_state(store& db, const catalog_data& catalog,

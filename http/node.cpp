@@ -1,6 +1,7 @@
 // Construction order is the dependency order: metrics and the io_context first (bridge
 // actors post into the io_context until the actor system is gone), then the actor
-// system, then the server. Teardown reverses it explicitly in finish().
+// system, then the server. Teardown reverses it explicitly in finish(). The admin
+// backup route is answered here, not in dispatch: it needs the store, not an actor.
 #include "http/node.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -8,6 +9,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/blocking_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -23,6 +26,48 @@
 namespace concert::http {
 
 namespace net = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Admin outcomes that the shared problem table (problem.hpp) has no row for.
+constexpr problem_spec backup_dir_taken{409, "BACKUP_DIR_NOT_EMPTY", "backup-dir-not-empty",
+                                        "Backup directory is not empty"};
+constexpr problem_spec backup_failed{500, "BACKUP_FAILED", "backup-failed", "Backup failed"};
+
+/// Compares secrets in time independent of where they differ, so answer times do not
+/// reveal a matching prefix of the admin token.
+bool same_secret(std::string_view given, std::string_view secret) {
+  if (secret.empty() || given.size() != secret.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < secret.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ secret[i]);
+  return diff == 0;
+}
+
+/// An online backup of `db` into `dir`: a RocksDB checkpoint (every write acknowledged
+/// before it is in the copy), then a read-only verify of the copy. Blocks for as long
+/// as that takes, so it runs on its own thread, never on an io thread or CAF worker.
+response_out backup_now(store& db, const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))
+      return problem(backup_dir_taken, dir + " exists and is not an empty directory");
+    fs::remove(dir, ec);  // the checkpoint creates the directory itself
+  }
+  fs::create_directories(fs::path(dir).parent_path(), ec);
+  uint64_t sequence = 0;
+  auto st = db.checkpoint(dir, &sequence);
+  if (st.ok()) st = store::verify(dir);
+  if (!st.ok()) return problem(backup_failed, st.to_string());
+  response_out r;
+  r.status = 201;
+  r.content_type = "application/json; charset=utf-8";
+  r.body = nlohmann::json{{"dir", dir}, {"sequence", sequence}}.dump();
+  return r;
+}
+
+}  // namespace
 
 struct node::impl {
   explicit impl(node_options o) : opts(std::move(o)), signals(ioc) {}
@@ -43,6 +88,7 @@ struct node::impl {
   bool finished = false;
 
   void start();
+  void backup(const command& c, responder done);
   void request_stop();
   void finish();
   void wait_signal();
@@ -60,8 +106,8 @@ void node::impl::start() {
   if (opts.data_dir.empty()) {
     actors = spawn_system(*sys, opts.system, opts.catalog);
   } else {
-    auto opened =
-        open_persistent_system(*sys, opts.system, opts.data_dir, !opts.catalog.concerts.empty());
+    auto opened = open_persistent_system(*sys, opts.system, opts.data_dir,
+                                         !opts.catalog.concerts.empty(), opts.durability);
     if (!opened.ok()) {
       stop_system(actors);
       throw std::runtime_error("cannot open data directory " + opts.data_dir + ": " +
@@ -70,7 +116,8 @@ void node::impl::start() {
     actors = std::move(opened.value());
   }
   dispatch_context ctx{*sys, actors, stats, opts.actor_timeout};
-  srv = std::make_unique<server>(ioc, opts.server, stats, [ctx](command c, responder done) {
+  srv = std::make_unique<server>(ioc, opts.server, stats, [ctx, this](command c, responder done) {
+    if (std::holds_alternative<take_backup>(c.what)) return backup(c, std::move(done));
     dispatch(ctx, std::move(c), std::move(done));
   });
   try {
@@ -93,6 +140,17 @@ void node::impl::start() {
         }
       }
     });
+}
+
+/// 404 unless enabled (and backed by a store), 401 for another token; the backup
+/// itself on a thread of its own (a blocking actor), answered from there.
+void node::impl::backup(const command& c, responder done) {
+  if (opts.admin_token.empty() || !actors.persist)
+    return done(problem(edge_problem::route_not_found, "no resource at this path"));
+  if (!same_secret(c.token, opts.admin_token))
+    return done(refuse(rejection{code::token_invalid, "not the admin token"}));
+  sys->spawn([db = actors.persist.db, dir = std::get<take_backup>(c.what).dir,
+              done = std::move(done)](caf::blocking_actor*) { done(backup_now(*db, dir)); });
 }
 
 void node::impl::request_stop() {

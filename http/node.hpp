@@ -21,6 +21,12 @@ struct node_options {
   /// The store's directory (created if missing; state is recovered from it and every
   /// acknowledged change is durable there). "": everything in memory (tests).
   std::string data_dir;
+  /// How acknowledged writes reach the disk; both modes fsync before the ack
+  /// (docs/storage.md "Durability modes").
+  commit_mode durability = commit_mode::group;
+  /// Non-empty: serve `POST /admin/v1/backup` to `Authorization: Bearer <admin_token>`
+  /// (online backup of the store). Empty: that route answers 404.
+  std::string admin_token;
   server_options server;
   unsigned io_threads = 1;   ///< Beast io threads
   unsigned caf_threads = 0;  ///< 0: the usable CPUs minus io threads, at least 1

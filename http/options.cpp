@@ -16,7 +16,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
   int64_t hold_s = 300, ttl_s = 600, idle_s = 60, idle_conn_s = 30;
   int64_t timeout_ms = 5000;
   bool demo = false;
-  std::string access_log = "off";
+  std::string access_log = "off", durability = "group", restore_from;
   auto& g = o.system.gate;
   auto& w = o.system.wallets;
 
@@ -55,11 +55,18 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
       ->check(CLI::Range(int64_t{1}, int64_t{3600}));
   app.add_option("--request-timeout-ms", timeout_ms, "bound on each actor request; then 503")
       ->check(CLI::Range(int64_t{10}, int64_t{600'000}));
+  app.add_option("--durability", durability,
+                 "group: many writes per fsync; fsync: one fsync per write (both ack after fsync)")
+      ->check(CLI::IsMember({"group", "fsync"}));
+  app.add_option("--admin-token", o.admin_token,
+                 "secret for POST /admin/v1/backup (Bearer); empty = admin routes off");
+  app.add_option("--restore-from", restore_from,
+                 "restore this backup into an empty --data-dir, then exit (no server)");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return {std::nullopt, app.exit(e, out, err)};
+    return {std::nullopt, app.exit(e, out, err), {}};
   }
   o.system.seats.hold_time = seconds_us(hold_s);
   g.active_ttl = seconds_us(ttl_s);
@@ -67,8 +74,9 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
   o.server.access_log = access_log == "on";
   o.server.idle_timeout = std::chrono::seconds(idle_conn_s);
   o.actor_timeout = std::chrono::milliseconds(timeout_ms);
+  o.durability = durability == "fsync" ? commit_mode::fsync_each : commit_mode::group;
   if (demo) o.catalog = demo_catalog();
-  return {std::move(o), 0};
+  return {std::move(o), 0, std::move(restore_from)};
 }
 
 }  // namespace concert::http

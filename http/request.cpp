@@ -19,6 +19,19 @@ checked<uint64_t> path_id(std::string_view raw, const char* name) {
   return rejection{code::invalid_request, std::string(name) + " must be a positive integer"};
 }
 
+/// The backup body {"dir": "/absolute/path"}.
+checked<action> decode_backup(std::string_view raw) {
+  auto body = parse_object(raw);
+  if (!body.ok()) return body.error();
+  auto dir = body.value().find("dir");
+  if (dir == body.value().end() || !dir->is_string())
+    return rejection{code::invalid_request, "dir must be a string"};
+  auto path = dir->get<std::string>();
+  if (path.empty() || path.front() != '/' || path.size() > 4096)
+    return rejection{code::invalid_request, "dir must be an absolute path"};
+  return action{take_backup{std::move(path)}};
+}
+
 /// Decodes the action of a matched route, or the rejection.
 checked<action> decode_action(const route_match& m, std::string_view query, const request_in& in) {
   const auto& p = m.params;
@@ -93,6 +106,8 @@ checked<action> decode_action(const route_match& m, std::string_view query, cons
       return action{get_metrics{}};
     case route_id::openapi:
       return action{get_openapi{}};
+    case route_id::backup:
+      return decode_backup(in.body);
   }
   return rejection{code::invalid_request, "unknown route"};
 }

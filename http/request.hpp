@@ -63,10 +63,15 @@ struct get_history {
 struct get_health {};
 struct get_metrics {};
 struct get_openapi {};
+/// Admin: an online backup of the store into `dir` (an absolute path); node.cpp serves it.
+struct take_backup {
+  std::string dir;
+};
 
-using action = std::variant<issue_token, poll_token, leave_queue, list_concerts, list_schedules,
-                            list_seats, hold_seat, get_reservation, pay_reservation, get_points,
-                            charge_points, get_history, get_health, get_metrics, get_openapi>;
+using action =
+    std::variant<issue_token, poll_token, leave_queue, list_concerts, list_schedules, list_seats,
+                 hold_seat, get_reservation, pay_reservation, get_points, charge_points,
+                 get_history, get_health, get_metrics, get_openapi, take_backup>;
 
 /// A well-formed request: what to do and, for guarded routes, with which token.
 struct command {

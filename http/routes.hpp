@@ -30,12 +30,13 @@ enum class route_id : uint8_t {
   healthz,      // GET    /healthz
   metrics,      // GET    /metrics
   openapi,      // GET    /openapi.json
+  backup,       // POST   /admin/v1/backup (admin; served only with --admin-token)
 };
 
 /// What a route demands of the Authorization header.
 enum class guard : uint8_t {
   none,    ///< no token
-  token,   ///< a token the gate judges itself (poll, leave)
+  token,   ///< a token the gate judges itself (poll, leave), or the admin token (backup)
   active,  ///< an ACTIVE token, checked by the gate before the route runs
 };
 
@@ -46,7 +47,7 @@ struct route_def {
   guard auth;
 };
 
-inline constexpr std::array<route_def, 15> route_table{{
+inline constexpr std::array<route_def, 16> route_table{{
     {route_id::issue_token, "POST", "/api/v1/queue/tokens", guard::none},
     {route_id::poll_token, "GET", "/api/v1/queue/tokens/me", guard::token},
     {route_id::leave_queue, "DELETE", "/api/v1/queue/tokens/me", guard::token},
@@ -62,6 +63,7 @@ inline constexpr std::array<route_def, 15> route_table{{
     {route_id::healthz, "GET", "/healthz", guard::none},
     {route_id::metrics, "GET", "/metrics", guard::none},
     {route_id::openapi, "GET", "/openapi.json", guard::none},
+    {route_id::backup, "POST", "/admin/v1/backup", guard::token},
 }};
 
 /// The table row of a route.

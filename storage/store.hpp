@@ -163,7 +163,9 @@ class store final : public kv_store {
   /// Online, consistent copy of the whole database into `dir` (which must not exist; its
   /// parent must). Writers may go on meanwhile; the copy holds every write acknowledged
   /// before the call. Files are hard-linked when `dir` is on the same file system.
-  status checkpoint(const std::string& dir);
+  /// `sequence`, when given, receives a RocksDB sequence number the copy holds (every
+  /// write up to it is in the copy; later ones may be too): a label for logs and humans.
+  status checkpoint(const std::string& dir, uint64_t* sequence = nullptr);
 
   /// Opens `dir` read-only (no lock, no change), checks the schema version and every
   /// block checksum. Use it on a backup before trusting it.

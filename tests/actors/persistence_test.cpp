@@ -461,9 +461,11 @@ TEST(PersistenceTest, CrashAfterDebitRefundsWhenTheSeatWentToSomeoneElse) {
 TEST(PersistenceTest, CrashAfterSaleClosesTheIntentAndKeepsTheDebit) {
   temp_dir dir;
   reservation r;
+  std::string token;
   {
     node n{dir.db(), at(0, payment_crash_point::after_sale)};
     ASSERT_TRUE(n.ok());
+    token = n.issue(1).second.token;
     r = n.hold(1, 4, 2).second;
     n.charge(1, r.price * 2);
     EXPECT_TRUE((n.ask_error<code, payment>(n.h().wallets, pay_atom::value, user_id{1}, r.id,
@@ -475,12 +477,46 @@ TEST(PersistenceTest, CrashAfterSaleClosesTheIntentAndKeepsTheDebit) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n.h().recovered.intents_sold, 1u);
   EXPECT_EQ(n.h().recovered.intents_refunded + n.h().recovered.intents_completed, 0u);
+  EXPECT_EQ(n.h().recovered.tokens_ended, 1u);
+  EXPECT_EQ(n.poll(token).first, code::token_expired) << "the crash came before the gate's end";
   EXPECT_EQ(n.open_intents(), 0u);
   EXPECT_EQ(n.seat(4, 2), seat_status::sold);
   EXPECT_EQ(n.balance(1), r.price);
   EXPECT_EQ(n.pay(1, r.id, "k").first, code::created);
   EXPECT_EQ(n.balance(1), r.price);
   expect_books_balance(n, 1, r.price * 2);
+}
+
+TEST(PersistenceTest, ARecoveredSaleEndsThePayersActiveTokenAndNoOtherInTheSameBatch) {
+  temp_dir dir;
+  std::string payer, other;
+  {
+    node n{dir.db(), at(0, payment_crash_point::after_debit)};
+    ASSERT_TRUE(n.ok());
+    payer = n.issue(1).second.token;
+    other = n.issue(2).second.token;
+    auto r = n.hold(1, 2, 5).second;
+    n.charge(1, r.price);
+    EXPECT_TRUE((n.ask_error<code, payment>(n.h().wallets, pay_atom::value, user_id{1}, r.id,
+                                            std::string{})));
+    EXPECT_TRUE(n.poll(payer).second.active) << "the crash point came before the gate's end";
+  }
+  {
+    node n{dir.db(), at(onsale_epoch_us + seconds_us(60))};  // well inside the active TTL
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n.h().recovered.intents_completed, 1u);
+    EXPECT_EQ(n.h().recovered.tokens_ended, 1u);
+    EXPECT_EQ(n.h().recovered.gate_tokens, 1u);
+    EXPECT_EQ(n.poll(payer).first, code::token_expired);
+    auto [c, v] = n.poll(other);
+    EXPECT_EQ(c, code::ok);
+    EXPECT_TRUE(v.active) << "only the payer's token ends";
+    EXPECT_EQ(n.issue(1).first, code::created) << "the payer may queue again";
+  }
+  node n{dir.db(), at(onsale_epoch_us + seconds_us(61))};
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n.h().recovered.tokens_ended, 0u) << "the end was written with the settlement";
+  EXPECT_EQ(n.poll(payer).first, code::token_expired);
 }
 
 TEST(PersistenceTest, StoreWriteFailureAnswersAnErrorAndLeavesNoTrace) {

@@ -36,6 +36,23 @@ TEST(Options, DefaultsFollowTheContract) {
   EXPECT_FALSE(o.server.access_log);
   EXPECT_TRUE(o.catalog.concerts.empty());
   EXPECT_EQ(o.server.body_bytes_max, 64u * 1024);
+  EXPECT_EQ(o.durability, commit_mode::group) << "the default is the durable group commit";
+  EXPECT_TRUE(o.admin_token.empty()) << "admin routes are off unless asked for";
+  EXPECT_TRUE(r.restore_from.empty());
+}
+
+TEST(Options, DurabilityAdminTokenAndRestore) {
+  auto fsync = parse({"--durability", "fsync", "--admin-token", "s3cret"});
+  ASSERT_TRUE(fsync.opts);
+  EXPECT_EQ(fsync.opts->durability, commit_mode::fsync_each);
+  EXPECT_EQ(fsync.opts->admin_token, "s3cret");
+  auto group = parse({"--durability", "group"});
+  ASSERT_TRUE(group.opts);
+  EXPECT_EQ(group.opts->durability, commit_mode::group);
+  auto restore = parse({"--restore-from", "/backups/b1", "--data-dir", "/data/new"});
+  ASSERT_TRUE(restore.opts);
+  EXPECT_EQ(restore.restore_from, "/backups/b1");
+  EXPECT_EQ(restore.opts->data_dir, "/data/new");
 }
 
 TEST(Options, EveryFlagIsApplied) {
@@ -101,10 +118,12 @@ TEST(Options, HelpListsEveryFlagWithItsDefault) {
   for (const char* flag :
        {"--port", "--data-dir", "--hold-seconds", "--active-ttl-seconds", "--waiting-idle-seconds",
         "--max-active", "--admit-per-second", "--max-holds-per-user", "--max-balance",
-        "--demo-catalog", "--io-threads", "--seed", "--access-log"})
+        "--demo-catalog", "--io-threads", "--seed", "--access-log", "--durability", "--admin-token",
+        "--restore-from"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   EXPECT_NE(text.find("=300"), std::string::npos);
   EXPECT_NE(text.find("=8080"), std::string::npos);
+  EXPECT_NE(text.find("=group"), std::string::npos) << "--durability shows its default";
 }
 
 TEST(Options, BadValuesAreRefused) {
@@ -113,6 +132,7 @@ TEST(Options, BadValuesAreRefused) {
                                        {"--hold-seconds", "0"},
                                        {"--max-active", "-1"},
                                        {"--access-log", "maybe"},
+                                       {"--durability", "sometimes"},
                                        {"--io-threads", "0"},
                                        {"--no-such-flag"},
                                        {"positional"}}) {
