@@ -29,7 +29,10 @@ void gauge(std::string& out, std::string_view name, std::string_view type, std::
 void metrics::record(std::string_view route, std::string_view method, unsigned status,
                      double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto& s = requests_[key{std::string(route), std::string(method), status}];
+  auto it = requests_.find(std::make_tuple(route, method, status));
+  if (it == requests_.end())
+    it = requests_.emplace(key{std::string(route), std::string(method), status}, series{}).first;
+  auto& s = it->second;
   ++s.count;
   s.sum_s += seconds;
   for (size_t i = 0; i < bucket_bounds_s.size(); ++i) {

@@ -42,7 +42,9 @@ class metrics {
   using key = std::tuple<std::string, std::string, unsigned>;  // route, method, status
 
   mutable std::mutex mu_;
-  std::map<key, series> requests_;
+  // std::less<> lets record() look a series up by string_views: no allocation per
+  // request once the series exists.
+  std::map<key, series, std::less<>> requests_;
   std::map<std::string, uint64_t, std::less<>> rejections_;
   int64_t connections_open_ = 0;
   uint64_t connections_total_ = 0;

@@ -216,7 +216,7 @@ class session : public std::enable_shared_from_this<session> {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     head_ = req.method() == bhttp::verb::head;
-    target_ = std::string(sv(req.target()).substr(0, 200));
+    if (st_->opts.access_log) target_.assign(sv(req.target()).substr(0, 200));
     const request_in in = view_of(req);
     auto parsed = parse_request(in);
     route_label_ = parsed.route ? parsed.route->path : "unmatched";
@@ -315,8 +315,9 @@ class session : public std::enable_shared_from_this<session> {
   unsigned version_ = 11;
   size_t discarded_ = 0;
   steady::time_point started_{};
-  std::string route_label_, target_;
-  std::string_view method_label_;
+  // Labels point into the route table or are literals: no allocation per request.
+  std::string_view route_label_, method_label_;
+  std::string target_;  // filled only for the access log
 };
 
 // ---------------------------------------------------------------------------------------
