@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <sodium.h>
 #include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
 
 #include <stdexcept>
 #include <utility>
@@ -40,6 +41,10 @@ void configure_caf(caf::actor_system_config& cfg, bool deterministic, unsigned t
 }
 
 namespace {
+
+bool is_test_scheduler(caf::actor_system& sys) {
+  return dynamic_cast<caf::scheduler::test_coordinator*>(&sys.scheduler()) != nullptr;
+}
 
 std::array<uint8_t, 32> token_key_for(uint64_t seed) {
   std::array<uint8_t, 32> key{};
@@ -122,10 +127,11 @@ result<system_handles> open_persistent_system(caf::actor_system& sys, const syst
   o.data_dir = data_dir;
   if (demo_catalog_if_empty) o.initial_catalog = demo_catalog();
   o.writer.mode = mode;
-  // On a CAF worker: a synced write blocks it for ~0.2 ms (caf-0.17.md §7 measured no gain
-  // from a detached writer), and a detached one keeps ~actor_system waiting while any
-  // handle to it is still held.
-  o.writer.detached = false;
+  // On its own thread under the real scheduler: concertd leaves CAF one worker on this
+  // 2-core machine, and a writer blocking that worker for each fsync (2-4 ms on a loaded
+  // disk) stalls every actor, so batches stay tiny. Under the test scheduler a detached
+  // actor is a data race (caf-0.17.md §7). Its thread ends once every handle is dropped.
+  o.writer.detached = !is_test_scheduler(sys);
   return open_persistent_system(sys, s, o);
 }
 
