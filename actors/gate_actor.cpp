@@ -31,8 +31,9 @@ struct gate_state {
   /// Times of the tick messages still in flight, earliest first. A tick cannot be
   /// cancelled, so one is only added when it is earlier than every pending one.
   std::set<time_us> ticks;
-  write_chain chain;              ///< in memory unless spawned with a writer
-  uint64_t written_next_seq = 0;  ///< the gate_seq counter as last written
+  write_chain chain;               ///< in memory unless spawned with a writer
+  uint64_t written_next_seq = 0;   ///< the gate_seq counter as last written
+  std::vector<uint64_t> admitted;  ///< admission order (only with log_admissions)
   static inline const char* name = "gate";
 };
 
@@ -92,6 +93,10 @@ template <class... Ts, class... Vs>
 caf::typed_response_promise<Ts...> respond(gate_pointer self, time_us now,
                                            caf::typed_response_promise<Ts...> rp, Vs... values) {
   arm(self, now);
+  if (!self->state.chain.persistent()) {
+    rp.deliver(std::move(values)...);  // in memory: nothing to wait for, no continuation
+    return rp;
+  }
   deliver_durable(self, self->state.chain, changes(self), rp, std::move(values)...);
   return rp;
 }
@@ -155,6 +160,7 @@ gate_actor::behavior_type gate(gate_pointer self, gate_config cfg, time_base tb,
   st.tb = tb;
   st.chain = write_chain{std::move(writer)};
   if (st.chain.persistent()) st.line.keep_change_log(true);
+  st.line.keep_admission_log(cfg.log_admissions);
   if (recovered) {
     auto now = st.tb.now(self->clock());
     st.written_next_seq = recovered->next_seq;
@@ -174,6 +180,13 @@ gate_actor::behavior_type gate(gate_pointer self, gate_config cfg, time_base tb,
         auto rp = self->make_response_promise<gate_stats>();
         auto now = catch_up(self);
         return respond(self, now, rp, self->state.line.stats());
+      },
+      [=](admissions_atom) {
+        arm(self, catch_up(self));  // what is due is admitted (and written) first
+        persist_quietly(self);
+        auto& st = self->state;
+        for (const auto& a : st.line.drain_admissions()) st.admitted.push_back(a.seq);
+        return st.admitted;
       },
       [=](tick_atom) {
         arm(self, catch_up(self));

@@ -9,11 +9,15 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "actors/clock.hpp"
 #include "actors/messages.hpp"
 
 namespace concert {
+
+/// The gate's own admission order, for the simulation's exact FIFO check.
+using admissions_atom = caf::atom_constant<caf::atom("admlog")>;
 
 using gate_actor = caf::typed_actor<
     /// A token for this user: `created` for a new one, `ok` for the user's live token.
@@ -31,6 +35,9 @@ using gate_actor = caf::typed_actor<
     caf::replies_to<end_atom, user_id>::with<code>,
     /// Queue figures (waiting, active, admitted) for metrics and the simulation report.
     caf::replies_to<stats_atom>::with<gate_stats>,
+    /// Every admission since this gate started, in the order it made them, as token
+    /// sequence numbers (issue order). Empty unless gate_config::log_admissions.
+    caf::replies_to<admissions_atom>::with<std::vector<uint64_t>>,
     /// Internal timer: admissions, TTL expiry and idle sweeps at their due time.
     caf::reacts_to<tick_atom>>;
 
@@ -40,6 +47,8 @@ struct gate_config {
   time_us active_ttl = seconds_us(600);
   time_us waiting_idle = seconds_us(60);
   std::array<uint8_t, 32> token_key{};  ///< secret that signs tokens
+  /// Keep the admission order for admissions_atom (8 bytes per admission; simulations).
+  bool log_admissions = false;
 };
 
 gate_actor spawn_gate(caf::actor_system& sys, gate_config cfg, time_base tb);

@@ -19,10 +19,11 @@ namespace {
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using sample_atom = caf::atom_constant<caf::atom("sample")>;
 using collect_atom = caf::atom_constant<caf::atom("collect")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 
 /// One read of the final state.
 struct collect_task {
-  enum kind_t : uint8_t { seats, balance, history, resv, gate, catalog } kind = seats;
+  enum kind_t : uint8_t { seats, balance, history, resv, gate, catalog, admissions } kind = seats;
   uint64_t a = 0, b = 0;
 };
 
@@ -36,6 +37,11 @@ struct driver_state {
   std::set<time_us> armed;        ///< due times of the wake timers in flight
   rng jitter{0};                  ///< fault injection: extra delay per request
   std::vector<action> pending;    ///< the action each fan sent or waits to send
+  /// The system generation each fan's request in flight went to (0: none in flight).
+  /// A crash starts a new generation: requests of older ones get a failure at once
+  /// (a dropped promise never answers in CAF 0.17) and their late replies are ignored.
+  std::vector<uint32_t> request_gen;
+  uint32_t generation = 1;
   std::vector<std::chrono::steady_clock::time_point> sent_at;  ///< live: latency
   uint64_t stamp = 0;
   uint32_t next_fan = 0;  ///< closed model: the next fan to start
@@ -246,19 +252,38 @@ void execute(driver_actor* self, uint32_t fan) {
   const uint64_t stamp = ++st.stamp;
   if (st.ctx->live) st.sent_at[fan] = std::chrono::steady_clock::now();
   const action& a = st.pending[fan];
-  guarded_send(self, fan, a, [=](outcome& o) { deliver(self, fan, o, stamp); });
+  const uint32_t gen = st.request_gen[fan] = st.generation;
+  guarded_send(self, fan, a, [=](outcome& o) {
+    if (self->state.request_gen[fan] != gen) return;  // failed by a crash already
+    deliver(self, fan, o, stamp);
+  });
   if (!a.twice) return;
   // The double click: the same request again at once; only the recorder sees its reply.
   const uint64_t copy_stamp = ++st.stamp;
   guarded_send(self, fan, a, [=, copy = a](outcome& o) {
     auto& ctx = *self->state.ctx;
+    if (self->state.generation != gen) return;
     ctx.rec.observe(fan, ctx.fans[fan].user(), copy, o, run_now(self), copy_stamp, copy_stamp);
   });
+}
+
+/// The system crashed and was restarted: every request still in flight is lost, so its
+/// fan gets a failure now (in fan order, so the trace stays reproducible).
+void crashed(driver_actor* self) {
+  auto& st = self->state;
+  const uint32_t old = st.generation++;
+  for (uint32_t fan = 0; fan < st.request_gen.size(); ++fan) {
+    if (st.request_gen[fan] == 0 || st.request_gen[fan] > old) continue;
+    outcome o;
+    o.failed = true;
+    deliver(self, fan, o, ++st.stamp);
+  }
 }
 
 void deliver(driver_actor* self, uint32_t fan, outcome& o, uint64_t stamp) {
   auto& st = self->state;
   auto& ctx = *st.ctx;
+  st.request_gen[fan] = 0;
   const time_us now = run_now(self);
   // One driver talking to one gate: its messages are handled in send order, so the
   // send stamp also orders what the gate saw (see invariants.hpp).
@@ -294,6 +319,7 @@ std::vector<collect_task> collect_tasks(const driver_context& ctx) {
   std::vector<collect_task> t;
   t.push_back({collect_task::gate, 0, 0});
   t.push_back({collect_task::catalog, 0, 0});
+  t.push_back({collect_task::admissions, 0, 0});
   for (auto s : ctx.schedules) t.push_back({collect_task::seats, s, 0});
   std::set<user_id> users;
   for (const auto& [u, tally] : ctx.rec.users()) users.insert(u);
@@ -327,6 +353,15 @@ void run_task(driver_actor* self, const collect_task& t) {
           .then(
               [=](gate_stats g) {
                 c->gate = g;
+                task_done(self);
+              },
+              fail);
+      break;
+    case collect_task::admissions:
+      self->request(h.gate, ctx.timeout, admissions_atom::value)
+          .then(
+              [=](std::vector<uint64_t> v) {
+                c->fs.admissions = std::move(v);
                 task_done(self);
               },
               fail);
@@ -418,6 +453,7 @@ caf::behavior driver(driver_actor* self, driver_context* ctx) {
   st.ctx = ctx;
   st.jitter = rng{ctx->jitter_seed};
   st.pending.resize(ctx->fans.size());
+  st.request_gen.resize(ctx->fans.size(), 0);
   if (ctx->live) st.sent_at.resize(ctx->fans.size());
   const auto n = static_cast<uint32_t>(ctx->fans.size());
   const uint32_t first = ctx->concurrency > 0 ? std::min(ctx->concurrency, n) : n;
@@ -427,12 +463,15 @@ caf::behavior driver(driver_actor* self, driver_context* ctx) {
       [=](wake_atom, time_us due) { wake(self, due); },
       [=](sample_atom) { sample(self); },
       [=](collect_atom) { start_collect(self); },
+      [=](crashed_atom) { crashed(self); },
   };
 }
 
 }  // namespace
 
 void request_collect(const caf::actor& d) { caf::anon_send(d, collect_atom::value); }
+
+void notify_crash(const caf::actor& d) { caf::anon_send(d, crashed_atom::value); }
 
 caf::actor spawn_driver(caf::actor_system& sys, driver_context& ctx) {
   return sys.spawn(driver, &ctx);

@@ -62,6 +62,10 @@ struct driver_context {
 /// Tells the driver to read the final state back (after the fans are done or stopped).
 void request_collect(const caf::actor& driver);
 
+/// Tells the driver the system crashed and `driver_context::sys` now names the
+/// restarted one: every request still unanswered fails (its fan retries).
+void notify_crash(const caf::actor& driver);
+
 /// Spawns the driver; it starts the fans at once.
 caf::actor spawn_driver(caf::actor_system& sys, driver_context& ctx);
 

@@ -265,6 +265,7 @@ void http_run::drop(connection* c, bool may_retry) {
 
 void http_run::start_fans() {
   rules_ = rules_from(o_.workload);
+  rules_.retries = o_.retries;
   rules_.poll_cap = poll_ms_for(o_) * 1000;
   rules_.epoch_at_start = wall_now_us() - now();
   plans_ = make_plans(o_.workload, o_.seed, max_price_ > 0 ? max_price_ : 1);

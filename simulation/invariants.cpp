@@ -53,6 +53,15 @@ indexes index_of(const recorder& rec, violations& v) {
   return ix;
 }
 
+/// A payment for this seat got no answer and was never settled by a later one.
+bool uncertain_payment_for(const recorder& rec, const indexes& ix, schedule_id s, seat_no n) {
+  auto it = ix.holds_by_seat.find({s, n});
+  if (it == ix.holds_by_seat.end()) return false;
+  for (const hold_record* h : it->second)
+    if (rec.uncertain_payments().count(h->id) != 0) return true;
+  return false;
+}
+
 const seat_info* find_seat(const final_state& fs, schedule_id s, seat_no n) {
   auto it = fs.seats.find(s);
   if (it == fs.seats.end()) return nullptr;
@@ -65,7 +74,7 @@ const seat_info* find_seat(const final_state& fs, schedule_id s, seat_no n) {
 /// of the payments equal to the prices of the sold seats.
 void check_sales(const recorder& rec, const final_state& fs, const indexes& ix, violations& v,
                  invariant_result& r) {
-  points sold_prices = 0;
+  points sold_prices = 0, paid_uncertain = 0;
   for (const auto& [sched, seats] : fs.seats)
     for (const auto& s : seats) {
       if (s.status != seat_status::sold) continue;
@@ -73,6 +82,10 @@ void check_sales(const recorder& rec, const final_state& fs, const indexes& ix, 
       sold_prices += s.price;
       auto it = ix.paid_by_seat.find({sched, s.seat});
       size_t n = it == ix.paid_by_seat.end() ? 0 : it->second.size();
+      if (n == 0 && uncertain_payment_for(rec, ix, sched, s.seat)) {
+        paid_uncertain += s.price;  // a payment whose answer a crash swallowed
+        continue;
+      }
       if (n == 0 && fs.exclusive)
         v.add(seat_name(sched, s.seat) + " is SOLD without a successful payment");
       if (n > 1) v.add(seat_name(sched, s.seat) + " has " + std::to_string(n) + " payments");
@@ -90,13 +103,26 @@ void check_sales(const recorder& rec, const final_state& fs, const indexes& ix, 
               std::string(reservation_status_name(rv->second.status)));
     }
   }
+  paid += paid_uncertain;
   if (fs.exclusive && paid != sold_prices)
     v.add("successful payments sum to " + std::to_string(paid) + " points, sold seats cost " +
           std::to_string(sold_prices));
 }
 
+/// Points the run cannot be sure of for `user`: charges and payments whose answer a
+/// crash swallowed (each may or may not have happened).
+points uncertain_spent(const recorder& rec, const indexes& ix, user_id user) {
+  points p = 0;
+  for (const auto& [id, who] : rec.uncertain_payments())
+    if (who == user)
+      if (auto h = ix.holds.find(id); h != ix.holds.end()) p += h->second->price;
+  return p;
+}
+
 /// No balance below zero; charged = balance + spent; the history tells the same story.
-void check_wallets(const recorder& rec, const final_state& fs, violations& v) {
+/// When some of the user's requests got no answer, the history must lie between what
+/// was acknowledged and what was sent, and still balance: balance = charges - payments.
+void check_wallets(const recorder& rec, const final_state& fs, const indexes& ix, violations& v) {
   for (const auto& [user, tally] : rec.users()) {
     auto b = fs.balances.find(user);
     if (b == fs.balances.end()) {
@@ -105,20 +131,31 @@ void check_wallets(const recorder& rec, const final_state& fs, violations& v) {
     }
     const std::string who = "user " + std::to_string(user);
     if (b->second < 0) v.add(who + " has a negative balance " + std::to_string(b->second));
-    if (tally.charged != b->second + tally.spent)
+    const points maybe_spent = uncertain_spent(rec, ix, user);
+    const bool exact = tally.uncertain_charged == 0 && maybe_spent == 0;
+    if (exact && tally.charged != b->second + tally.spent)
       v.add(who + ": charged " + std::to_string(tally.charged) + " != balance " +
             std::to_string(b->second) + " + spent " + std::to_string(tally.spent));
     auto h = fs.histories.find(user);
-    if (h == fs.histories.end()) continue;
+    if (h == fs.histories.end()) {
+      if (!exact) v.add(who + " has uncertain requests but no history to settle them");
+      continue;
+    }
     points charges = 0, payments = 0;
     for (const auto& e : h->second) {
       (e.kind == history_kind::charge ? charges : payments) += e.amount;
       if (e.balance < 0) v.add(who + " history shows a negative balance");
     }
-    if (charges != tally.charged || payments != tally.spent)
+    const bool agrees =
+        exact ? charges == tally.charged && payments == tally.spent
+              : charges >= tally.charged && charges <= tally.charged + tally.uncertain_charged &&
+                    payments >= tally.spent && payments <= tally.spent + maybe_spent &&
+                    charges == b->second + payments;
+    if (!agrees)
       v.add(who + " history has charges " + std::to_string(charges) + " and payments " +
-            std::to_string(payments) + ", the run saw " + std::to_string(tally.charged) + " and " +
-            std::to_string(tally.spent));
+            std::to_string(payments) + ", the run saw " + std::to_string(tally.charged) + " (+" +
+            std::to_string(tally.uncertain_charged) + " unanswered) and " +
+            std::to_string(tally.spent) + " (+" + std::to_string(maybe_spent) + " unanswered)");
     if (!h->second.empty() && h->second.front().balance != b->second)
       v.add(who + " newest history balance differs from the balance");
   }
@@ -136,6 +173,7 @@ void check_holds(const recorder& rec, const final_state& fs, const indexes& ix, 
   };
   for (const auto& h : rec.holds()) {
     if (rec.payments().count(h.id) != 0 || h.expires_at > fs.now) continue;
+    if (rec.uncertain_payments().count(h.id) != 0) continue;  // may have been paid
     ++r.holds_expired;
     const std::string what =
         "expired hold " + std::to_string(h.id) + " (" + seat_name(h.schedule, h.seat) + ")";
@@ -205,15 +243,26 @@ std::vector<std::string> check_fifo(const std::vector<token_record>& tokens, boo
   return out;
 }
 
+std::vector<std::string> check_admission_order(const std::vector<uint64_t>& admissions,
+                                               size_t limit) {
+  std::vector<std::string> out;
+  for (size_t i = 1; i < admissions.size() && out.size() < limit; ++i)
+    if (admissions[i] <= admissions[i - 1])
+      out.push_back("the gate admitted token #" + std::to_string(admissions[i]) + " after #" +
+                    std::to_string(admissions[i - 1]) + ", issued later");
+  return out;
+}
+
 invariant_result check_invariants(const recorder& rec, const final_state& fs, size_t limit) {
   invariant_result r;
   violations v{limit};
   for (const auto& s : rec.online_violations()) v.add(s);
   const indexes ix = index_of(rec, v);
   check_sales(rec, fs, ix, v, r);
-  check_wallets(rec, fs, v);
+  check_wallets(rec, fs, ix, v);
   check_holds(rec, fs, ix, v, r);
   for (auto& s : check_fifo(rec.tokens(), rec.ordered_channel(), limit)) v.add(std::move(s));
+  for (auto& s : check_admission_order(fs.admissions, limit)) v.add(std::move(s));
   r.violations = std::move(v.list_);
   r.total = v.total_;
   r.ok = r.total == 0;

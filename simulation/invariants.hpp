@@ -21,6 +21,9 @@ struct final_state {
   std::map<user_id, points> balances;
   std::map<user_id, std::vector<history_entry>> histories;  ///< newest first
   std::map<reservation_id, reservation> reservations;       ///< the run's holds, as of now
+  /// The gate's admissions in the order it made them (token sequence numbers), since it
+  /// last started; empty when the gate does not say (http mode).
+  std::vector<uint64_t> admissions;
   /// Every holder of the system is one of this run's fans (inproc and live; an HTTP
   /// target may have other clients, then seats held or sold by others are not flagged).
   bool exclusive = true;
@@ -42,6 +45,11 @@ invariant_result check_invariants(const recorder& rec, const final_state& fs, si
 /// than B when A.issue_send < B.issue_send and A was still waiting after B was admitted
 /// when A.last_wait_send > B.first_active_recv (B's admission observation stamp). Without
 /// it, A is certainly earlier only when its issue reply came before B's issue was sent.
+/// Exact FIFO from the gate's own log: every admission's token was issued after the one
+/// admitted before it (sequence numbers strictly increase).
+std::vector<std::string> check_admission_order(const std::vector<uint64_t>& admissions,
+                                               size_t limit);
+
 std::vector<std::string> check_fifo(const std::vector<token_record>& tokens, bool ordered,
                                     size_t limit);
 

@@ -75,10 +75,8 @@ action fan_journey::start() {
 }
 
 action fan_journey::on_reply(const action& sent, outcome& o, time_us now) {
-  if (o.failed) {
-    end_ = ending::failed;
-    return make(op::done, now);
-  }
+  if (o.failed) return on_failure(sent, now);
+  failures_ = 0;
   if (is_guarded(sent.kind) && guard_refused(o)) {
     token_live_ = false;
     return rejoin_or_finish(now, bought_ > 0 ? ending::partly_bought : ending::gave_up);
@@ -108,6 +106,21 @@ action fan_journey::on_reply(const action& sent, outcome& o, time_us now) {
       break;
   }
   return make(op::done, now);
+}
+
+action fan_journey::on_failure(const action& sent, time_us now) {
+  if (failures_ >= rules_->retries) {
+    end_ = ending::failed;
+    return make(op::done, now);
+  }
+  // The same request again, later: the system may be back by then. Whether the lost
+  // one took effect is unknown; a payment's key makes its retry safe, and the
+  // invariants allow a lost charge to have happened (recorder: uncertain charges).
+  ++failures_;
+  action a = sent;
+  a.at = now + rules_->retry_backoff * failures_;
+  a.twice = false;
+  return a;
 }
 
 action fan_journey::on_charge(const action& sent, outcome& o, time_us now) {

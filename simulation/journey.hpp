@@ -71,6 +71,11 @@ struct journey_rules {
   uint32_t refresh_limit = 2;
   time_us poll_cap = 0;        ///< 0: poll when the gate says; else at most this long
   time_us epoch_at_start = 0;  ///< the system's clock reading at the on-sale moment
+  /// A request that got no answer (a crashed system, a timeout) is sent again, after
+  /// `retry_backoff` times the attempt, up to this many times in a row; then the fan
+  /// ends as `failed`. Payments keep their idempotency key, so a retry cannot pay twice.
+  uint32_t retries = 5;
+  time_us retry_backoff = seconds_us(1);
 };
 
 journey_rules rules_from(const workload_config& cfg);
@@ -120,6 +125,7 @@ class fan_journey {
   action on_hold(outcome& o, time_us now);
   action on_pay(const action& sent, outcome& o, time_us now);
   action on_charge(const action& sent, outcome& o, time_us now);
+  action on_failure(const action& sent, time_us now);
 
   action admitted(time_us now);
   action waiting(const token_view& v, time_us now);
@@ -145,6 +151,7 @@ class fan_journey {
   uint32_t bought_ = 0;
   uint32_t browses_ = 0, conflicts_ = 0, refreshes_ = 0, topups_ = 0, pay_attempt_ = 0;
   bool duplicate_sent_ = false;
+  uint32_t failures_ = 0;  ///< requests in a row that got no answer
   concert_id concert_ = 0;
   schedule_id schedule_ = 0;
   std::vector<concert_id> concerts_left_;

@@ -63,6 +63,9 @@ void for_each_knob(sim_options& o, F&& f) {
   f("sample-seconds", o.sample_seconds, "queue and sales sampled this often (simulated)");
   f("horizon-seconds", o.horizon_seconds, "stop after this much simulated time");
   f("jitter-ms", o.jitter_ms, "fault injection: each request leaves up to this much later");
+  f("restarts", o.restarts, "inproc fault injection: crash and restart the system N times");
+  f("restart-window-seconds", o.restart_window_seconds, "restarts happen within this window");
+  f("retries", o.retries, "a request that got no answer is sent again this many times");
   f("time-scale", o.time_scale, "live/http: real seconds per simulated think second");
   f("poll-ms", o.poll_ms, "live/http: longest real wait between polls (-1: 20 live, 500 http)");
   f("user-base", o.user_base, "http: fans are users BASE+1..BASE+N (0: picked from the clock)");
@@ -176,6 +179,9 @@ bool parse_options(int argc, const char* const* argv, sim_options& out, std::str
   app.add_option("--html", out.html, "sweep: HTML report path")->capture_default_str();
   app.add_option("--csv", out.csv, "sweep: CSV path")->capture_default_str();
   app.add_option("--progress", out.progress, "auto | on | off")->capture_default_str();
+  app.add_option("--data-dir", out.data_dir,
+                 "inproc: keep the system in a store here (default: memory; a temporary "
+                 "directory with --restarts)");
   for_each_knob(out, [&](const char* name, auto& v, const char* what) {
     using T = std::decay_t<decltype(v)>;
     if constexpr (std::is_same_v<T, bool>)
@@ -213,6 +219,10 @@ bool finalize(sim_options& o, std::string& err) {
     err = "http mode needs --target http://HOST:PORT";
   else if (o.jitter_ms < 0)
     err = "jitter-ms must not be negative";
+  else if (o.restarts > 0 && o.mode != run_mode::inproc)
+    err = "restarts are for inproc mode";
+  else if (o.restart_window_seconds <= 0)
+    err = "restart-window-seconds must be positive";
   else if (o.sample_seconds <= 0 || o.horizon_seconds <= 0)
     err = "sample-seconds and horizon-seconds must be positive";
   else if (o.concurrency == 0)
@@ -235,6 +245,7 @@ system_settings to_settings(const sim_options& o, time_us epoch_at_start) {
   s.gate.admit_per_second = o.system.admit_per_second;
   s.gate.active_ttl = seconds_us(o.system.active_ttl_seconds);
   s.gate.waiting_idle = seconds_us(o.system.waiting_idle_seconds);
+  s.gate.log_admissions = true;  // the exact FIFO check reads the gate's admission order
   s.seats.hold_time = seconds_us(o.system.hold_seconds);
   s.seats.pay_timeout = seconds_us(o.system.pay_timeout_seconds);
   s.wallets.max_holds_per_user = o.system.max_holds_per_user;

@@ -50,7 +50,15 @@ struct sim_options {
   int64_t sample_seconds = 10;       ///< queue/sales sampling period (simulated)
   int64_t horizon_seconds = 86'400;  ///< a run stops after this much simulated time
   int64_t jitter_ms = 0;             ///< inproc/live: requests leave up to this much later
-  double time_scale = 0;             ///< live/http: real seconds per simulated think second
+  /// inproc fault injection: the whole system crashes and restarts from its store this
+  /// many times, at seeded moments within the first `restart_window_seconds`.
+  uint32_t restarts = 0;
+  int64_t restart_window_seconds = 300;
+  uint32_t retries = 5;  ///< a request without answer is sent again this many times
+  /// inproc: keep the system in a store here (RocksDB). Empty: in memory, or with
+  /// restarts a fresh temporary directory removed after the run.
+  std::string data_dir;
+  double time_scale = 0;   ///< live/http: real seconds per simulated think second
   int64_t poll_ms = -1;    ///< live/http: longest real wait between polls (-1: 20 live, 500 http)
   uint64_t user_base = 0;  ///< http: fans are users base+1..base+N (0: from the clock)
   /// live/http: a request without reply fails after this; 0 = never (live default: CAF

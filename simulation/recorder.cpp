@@ -3,6 +3,7 @@
 #include "simulation/recorder.hpp"
 
 #include <cinttypes>
+#include <utility>
 
 namespace concert::sim {
 
@@ -115,10 +116,7 @@ void recorder::observe(uint32_t fan, user_id user, const action& sent, const out
                        time_us now, uint64_t send_stamp, uint64_t recv_stamp) {
   ++counts_.operations;
   emit(event_of(user, sent, o, now));
-  if (o.failed) {
-    ++counts_.failures;
-    return;
-  }
+  if (o.failed) return on_failure(fan, user, sent, send_stamp);
   switch (sent.kind) {
     case op::issue:
     case op::poll:
@@ -150,16 +148,19 @@ void recorder::on_token(uint32_t fan, user_id user, const action& sent, const ou
   if (!succeeded(o.c)) return;
   if (fan >= fan_token_.size()) fan_token_.resize(fan + 1, 0);
   uint32_t& slot = fan_token_[fan];
+  uint64_t lost = 0;  // an earlier issue of this fan that got no answer
+  if (sent.kind == op::issue && fan < lost_issue_.size()) std::swap(lost, lost_issue_[fan]);
   if (sent.kind == op::issue &&
-      (o.c == code::created || slot == 0 || tokens_[slot - 1].user != user)) {
+      (o.c == code::created || lost != 0 || slot == 0 || tokens_[slot - 1].user != user)) {
     token_record t;
     t.user = user;
-    t.issue_send = send_stamp;
-    t.issue_recv = recv_stamp;
+    // Found, not created: the lost request made this token, so it was issued then.
+    t.issue_send = lost != 0 && o.c != code::created ? lost : send_stamp;
+    t.issue_recv = lost != 0 && o.c != code::created ? lost : recv_stamp;
     t.issued_at = now;
     tokens_.push_back(t);
     slot = static_cast<uint32_t>(tokens_.size());
-    if (o.c == code::created) ++counts_.tokens_issued;
+    if (o.c == code::created || lost != 0) ++counts_.tokens_issued;
   }
   if (slot == 0) return;
   token_record& t = tokens_[slot - 1];
@@ -174,6 +175,16 @@ void recorder::on_token(uint32_t fan, user_id user, const action& sent, const ou
   }
 }
 
+void recorder::on_failure(uint32_t fan, user_id user, const action& sent, uint64_t send_stamp) {
+  ++counts_.failures;
+  if (sent.kind == op::issue) {
+    if (fan >= lost_issue_.size()) lost_issue_.resize(fan + 1, 0);
+    if (lost_issue_[fan] == 0) lost_issue_[fan] = send_stamp;
+  }
+  if (sent.kind == op::charge) users_[user].uncertain_charged += sent.amount;
+  if (sent.kind == op::pay && payments_.count(sent.resv) == 0) uncertain_pays_[sent.resv] = user;
+}
+
 void recorder::on_hold(user_id user, const action& sent, const outcome& o) {
   if (o.c == code::seat_unavailable) ++counts_.hold_conflicts;
   if (o.c != code::created) return;
@@ -185,6 +196,9 @@ void recorder::on_hold(user_id user, const action& sent, const outcome& o) {
 }
 
 void recorder::on_pay(user_id user, const action& sent, const outcome& o, time_us now) {
+  // Any answer settles an earlier lost attempt: lost attempts are retried with the same
+  // key, which replays what the lost one did (a completed payment or a refusal).
+  uncertain_pays_.erase(sent.resv);
   if (!succeeded(o.c)) {
     ++counts_.payments_rejected;
     return;

@@ -74,6 +74,9 @@ struct payment_record {
 struct user_tally {
   points charged = 0;  ///< sum of successful charges
   points spent = 0;    ///< sum of distinct successful payments
+  /// Charges that got no answer (the system crashed meanwhile): each may or may not
+  /// have happened, so the wallet may hold up to this much more than `charged` says.
+  points uncertain_charged = 0;
 };
 
 /// The report's counts (names follow docs/simulation.md).
@@ -121,6 +124,9 @@ class recorder {
   const std::vector<hold_record>& holds() const { return holds_; }
   const std::map<reservation_id, payment_record>& payments() const { return payments_; }
   const std::map<user_id, user_tally>& users() const { return users_; }
+  /// Payments that got no answer and no later answer for the same reservation: each may
+  /// or may not have happened (reservation -> user).
+  const std::map<reservation_id, user_id>& uncertain_payments() const { return uncertain_pays_; }
   const std::vector<uint32_t>& latencies_us() const { return latencies_us_; }
   const std::vector<series_point>& series() const { return series_; }
   /// Problems seen while running (a duplicate payment that answered differently...).
@@ -138,6 +144,7 @@ class recorder {
                 uint64_t send_stamp, uint64_t recv_stamp);
   void on_hold(user_id user, const action& sent, const outcome& o);
   void on_pay(user_id user, const action& sent, const outcome& o, time_us now);
+  void on_failure(uint32_t fan, user_id user, const action& sent, uint64_t send_stamp);
   trace_event event_of(user_id user, const action& sent, const outcome& o, time_us now) const;
 
   bool ordered_;
@@ -146,9 +153,13 @@ class recorder {
   run_counts counts_;
   std::vector<token_record> tokens_;
   std::vector<uint32_t> fan_token_;  ///< fan -> 1 + index in tokens_ of its token (0: none)
+  /// fan -> send stamp of its first issue that got no answer since its last answered one
+  /// (0: none): when a retry finds the token that lost request created, it was issued then.
+  std::vector<uint64_t> lost_issue_;
   std::vector<hold_record> holds_;
   std::map<reservation_id, payment_record> payments_;
   std::map<user_id, user_tally> users_;
+  std::map<reservation_id, user_id> uncertain_pays_;
   std::vector<uint32_t> latencies_us_;
   std::vector<series_point> series_;
   std::vector<std::string> online_violations_;

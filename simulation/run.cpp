@@ -9,9 +9,14 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <stdexcept>
 
+#include "actors/rng.hpp"
 #include "simulation/driver.hpp"
 #include "simulation/virtual_time.hpp"
 
@@ -28,10 +33,147 @@ double seconds_since(steady::time_point t0, steady::time_point t1 = steady::now(
 struct loop_result {
   bool stuck = false;
   bool horizon = false;
+  uint32_t restarts = 0;
+  std::string restart_error;  ///< why a restart failed (the run stopped there)
 };
 
-loop_result drive_virtual(caf::actor_system& sys, driver_context& ctx, const sim_options& o,
+/// Where a persistent run keeps its store; a temporary directory goes when this does.
+class store_dir {
+ public:
+  store_dir() = default;
+  explicit store_dir(const std::string& wanted) {
+    namespace fs = std::filesystem;
+    if (!wanted.empty()) {
+      if (fs::exists(wanted) && !fs::is_empty(wanted))
+        throw std::runtime_error("--data-dir " + wanted +
+                                 " is not empty: a run needs a fresh store (its invariants "
+                                 "assume nothing was sold before)");
+      path_ = wanted;
+      return;
+    }
+    std::string tmpl = (fs::temp_directory_path() / "concert-sim-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("cannot create a temporary data directory");
+    path_ = tmpl;
+    temporary_ = true;
+  }
+  ~store_dir() {
+    std::error_code ec;
+    if (temporary_) std::filesystem::remove_all(path_, ec);
+  }
+  store_dir(const store_dir&) = delete;
+  store_dir& operator=(const store_dir&) = delete;
+  const std::string& path() const { return path_; }
+  bool used() const { return !path_.empty(); }
+
+ private:
+  std::string path_;
+  bool temporary_ = false;
+};
+
+/// The system of a run: in memory, or over the store in `dir` (recovering what it holds).
+/// The writer runs as an ordinary actor on the deterministic scheduler, so its flushes
+/// happen at reproducible points; writes are not fsynced (a simulated crash is a process
+/// crash, not a power cut: the OS keeps what RocksDB wrote).
+result<system_handles> open_sim_system(caf::actor_system& sys, const sim_options& o,
+                                       time_us epoch_now, const catalog_data& cat,
+                                       const store_dir& dir) {
+  const system_settings settings = to_settings(o, epoch_now);
+  if (!dir.used()) return spawn_system(sys, settings, cat);
+  persistent_options p;
+  p.data_dir = dir.path();
+  p.initial_catalog = cat;
+  p.writer.mode = commit_mode::group;
+  p.writer.sync = false;
+  p.writer.detached = false;
+  return open_persistent_system(sys, settings, p);
+}
+
+/// One crash: when (µs after the on-sale moment) and how many single messages run after
+/// the timer that reaches that moment, so the crash falls amid requests in flight.
+struct crash_point {
+  time_us at = 0;
+  uint32_t steps = 0;
+};
+
+std::vector<crash_point> plan_crashes(const sim_options& o) {
+  rng r{o.seed ^ 0x726573746172740aULL};  // "restart": its own stream
+  std::vector<crash_point> v(o.restarts);
+  for (auto& c : v) {
+    c.at = 1 + static_cast<time_us>(
+                   r.below(static_cast<uint64_t>(seconds_us(o.restart_window_seconds))));
+    c.steps = static_cast<uint32_t>(r.below(4));  // a fan step is a handful of messages
+  }
+  std::sort(v.begin(), v.end(),
+            [](const crash_point& a, const crash_point& b) { return a.at < b.at; });
+  return v;
+}
+
+/// Everything one inproc run needs to crash and restart its system.
+struct restart_kit {
+  const sim_options* o = nullptr;
+  const catalog_data* cat = nullptr;
+  const store_dir* dir = nullptr;
+  std::vector<crash_point> crashes;
+  size_t next = 0;
+};
+
+/// Kills every actor of the system at once, as a dying process would (an exit overtakes
+/// whatever waits in a mailbox, unflushed writes included), reopens the store, recovers,
+/// and points the driver at the new actors. The time base stays: the new one maps the
+/// same clock to the same epoch.
+bool crash_and_restart(caf::actor_system& sys, caf::scheduler::test_coordinator& sched,
+                       driver_context& ctx, restart_kit& kit, const caf::actor& driver,
+                       loop_result& r) {
+  {
+    system_handles old = ctx.sys;
+    const time_base clock = ctx.sys.clock;
+    ctx.sys = system_handles{};
+    ctx.sys.clock = clock;
+    for (const caf::actor& a :
+         {caf::actor_cast<caf::actor>(old.wallets), caf::actor_cast<caf::actor>(old.catalog),
+          caf::actor_cast<caf::actor>(old.gate), caf::actor_cast<caf::actor>(old.persist.writer)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  sched.run();  // the old actors die; the store closes with the last of them
+  const time_us epoch_now = ctx.sys.clock.now(sys.clock());
+  auto h = open_sim_system(sys, *kit.o, epoch_now, *kit.cat, *kit.dir);
+  if (!h.ok()) {
+    r.restart_error =
+        "restart " + std::to_string(r.restarts + 1) + " failed: " + h.error().to_string();
+    return false;
+  }
+  const time_base clock = ctx.sys.clock;
+  ctx.sys = std::move(h.value());
+  ctx.sys.clock = clock;
+  ++r.restarts;
+  sched.run();
+  notify_crash(driver);
+  sched.run();
+  return true;
+}
+
+/// Fires the next timer, crashing the system first when a planned crash is due by it.
+/// False when a restart failed.
+bool step(caf::actor_system& sys, caf::scheduler::test_coordinator& sched, driver_context& ctx,
+          restart_kit& kit, const caf::actor& driver, loop_result& r) {
+  if (kit.next < kit.crashes.size()) {
+    const crash_point& c = kit.crashes[kit.next];
+    const auto at = ctx.sys.clock.to_clock(ctx.sys.clock.epoch_at_start + c.at);
+    if (next_timer(sched) >= at) {
+      ++kit.next;
+      sched.trigger_timeout();
+      sched.run(c.steps);
+      return crash_and_restart(sys, sched, ctx, kit, driver, r);
+    }
+  }
+  fire_next(sched);
+  return true;
+}
+
+loop_result drive_virtual(caf::actor_system& sys, driver_context& ctx, restart_kit& kit,
                           const progress_fn& progress, caf::actor& driver) {
+  const sim_options& o = *kit.o;
   auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   sched.run();  // the system's actors start
   driver = spawn_driver(sys, ctx);
@@ -49,14 +191,12 @@ loop_result drive_virtual(caf::actor_system& sys, driver_context& ctx, const sim
       r.horizon = true;
       break;
     }
-    // Fault seam (docs/simulation.md, "Faults"): a crash-and-restart would go here,
-    // between two timers: stop_system, open_persistent_system on the same directory
-    // (writer not detached), ctx.sys = the new handles.
-    fire_next(sched);
+    if (!step(sys, sched, ctx, kit, driver, r)) break;
     if (progress && steps % 4096 == 0)
       progress(ctx.finished, n, static_cast<double>(ctx.last_activity) / 1e6);
   }
   ctx.stop = true;
+  if (!r.restart_error.empty()) return r;  // no system left to read back
   // Let every hold end (and any payment in flight time out), so the final state shows
   // whether the deadlines were kept.
   run_until(sched,
@@ -139,6 +279,10 @@ void fill_report(const sim_options& o, driver_context& ctx, const loop_result& l
   if (!ctx.collected) flag("the final state could not be read back");
   if (ctx.collect_failures > 0)
     flag(std::to_string(ctx.collect_failures) + " final-state requests failed");
+  if (!lr.restart_error.empty()) flag(lr.restart_error);
+  if (o.restarts > 0)
+    r.notes.push_back("the system crashed and recovered from its store " +
+                      std::to_string(lr.restarts) + " times");
   if (lr.horizon)
     r.notes.push_back("stopped at the horizon with " + std::to_string(r.unfinished) +
                       " fans still on their way");
@@ -168,15 +312,19 @@ catalog_data catalog_for(const workload_config& w) {
 run_report run_in_process(const sim_options& o, const progress_fn& progress) {
   const bool inproc = o.mode == run_mode::inproc;
   const catalog_data cat = catalog_for(o.workload);
+  const store_dir dir =
+      inproc && (o.restarts > 0 || !o.data_dir.empty()) ? store_dir{o.data_dir} : store_dir{};
   sim_caf_config cfg{inproc, o.threads};
   caf::actor_system sys{cfg};
-  const system_handles handles =
-      spawn_system(sys, to_settings(o, inproc ? onsale_epoch_us : 0), cat);
+  auto opened = open_sim_system(sys, o, inproc ? onsale_epoch_us : 0, cat, dir);
+  if (!opened.ok())
+    throw std::runtime_error("cannot open the store: " + opened.error().to_string());
 
   auto ctx = std::make_unique<driver_context>();
-  ctx->sys = handles;
+  ctx->sys = std::move(opened.value());  // the only copy: a restart must close the store
   ctx->rules = rules_from(o.workload);
-  ctx->rules.epoch_at_start = handles.clock.epoch_at_start;
+  ctx->rules.epoch_at_start = ctx->sys.clock.epoch_at_start;
+  ctx->rules.retries = o.retries;
   if (!inproc) ctx->rules.poll_cap = poll_ms_for(o) * 1000;
   ctx->plans = make_plans(o.workload, o.seed, max_price_of(cat));
   ctx->fans.reserve(ctx->plans.size());
@@ -193,9 +341,10 @@ run_report run_in_process(const sim_options& o, const progress_fn& progress) {
 
   run_report r;
   if (!ctx->rec.open_trace(o.trace)) r.notes.push_back("cannot write the trace to " + o.trace);
+  restart_kit kit{&o, &cat, &dir, inproc ? plan_crashes(o) : std::vector<crash_point>{}, 0};
   const auto t0 = steady::now();
   caf::actor driver;
-  const loop_result lr = inproc ? drive_virtual(sys, *ctx, o, progress, driver)
+  const loop_result lr = inproc ? drive_virtual(sys, *ctx, kit, progress, driver)
                                 : drive_live(sys, *ctx, o, progress, driver);
   const auto t1 =
       ctx->finished == ctx->fans.size() && !inproc ? ctx->fans_done_wall : steady::now();
@@ -203,7 +352,8 @@ run_report run_in_process(const sim_options& o, const progress_fn& progress) {
   fill_report(o, *ctx, lr, seconds_since(t0, t1), r);
   if (progress) progress(ctx->finished, ctx->fans.size(), r.simulated_seconds);
 
-  stop_system(handles);
+  if (ctx->sys.gate) stop_system(ctx->sys);
+  ctx->sys = system_handles{};
   caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
   if (inproc) dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run();
   return r;

@@ -293,3 +293,25 @@ TEST_F(GateActorTest, TimersSitAtTheNextDueEventWithoutDuplicates) {
   EXPECT_EQ(timers.front(), t0 + seconds_us(70));
   EXPECT_LE(timers.size(), 2u);
 }
+
+TEST_F(GateActorTest, AdmissionLogListsAdmissionsInIssueOrder) {
+  auto cfg = make_cfg(1, 0);
+  cfg.log_admissions = true;
+  start(cfg);
+  std::vector<std::string> tokens;
+  for (user_id u = 1; u <= 4; ++u) tokens.push_back(token_of(u));
+  EXPECT_EQ(leave(tokens[2]), code::ok);  // user 3 leaves the line: never admitted
+  EXPECT_EQ(end(1), code::ok);            // 2 comes in
+  EXPECT_EQ(end(2), code::ok);            // then 4 (3 left)
+  auto log = std::get<0>(ask<std::vector<uint64_t>>(admissions_atom::value));
+  ASSERT_EQ(log.size(), 3u);
+  std::vector<uint64_t> seqs;
+  for (user_id u : {1, 2, 4}) seqs.push_back(token_codec{key_of(7)}.decode(tokens[u - 1])->seq);
+  EXPECT_EQ(log, seqs);
+}
+
+TEST_F(GateActorTest, AdmissionLogIsEmptyUnlessAskedFor) {
+  start(make_cfg(1, 0));
+  token_of(1);
+  EXPECT_TRUE(std::get<0>(ask<std::vector<uint64_t>>(admissions_atom::value)).empty());
+}

@@ -185,3 +185,51 @@ TEST(InvariantsTest, UnorderedChannelFlagsOnlyWhatIsCertain) {
   a.issue_recv = 1;  // a's issue was answered before b's was sent: a is earlier
   EXPECT_EQ(check_fifo({a, b}, false, 10).size(), 1u);
 }
+
+TEST(InvariantsTest, GateAdmittingOutOfIssueOrderIsCaught) {
+  clean_run r;
+  r.fs.admissions = {1, 2, 5, 9};
+  EXPECT_TRUE(r.check().ok);
+  r.fs.admissions = {1, 5, 3, 9};
+  auto res = r.check();
+  EXPECT_FALSE(res.ok);
+  EXPECT_TRUE(mentions(res, "admitted token #3 after #5"));
+}
+
+TEST(InvariantsTest, ALostChargeMayHaveHappenedButNoMore) {
+  clean_run r;
+  action charge;
+  charge.kind = op::charge;
+  charge.amount = 30'000;
+  outcome lost;
+  lost.failed = true;
+  r.observe(1, charge, lost);  // a crash swallowed the answer; it did go through
+  r.fs.balances[1] = 80'000;
+  r.fs.histories[1].insert(r.fs.histories[1].begin(), {history_kind::charge, 30'000, 80'000, 0});
+  auto ok = r.check();
+  EXPECT_TRUE(ok.ok) << (ok.violations.empty() ? "" : ok.violations.front());
+  // Twice the lost charge is more than was ever sent.
+  r.fs.balances[1] = 110'000;
+  r.fs.histories[1].insert(r.fs.histories[1].begin(), {history_kind::charge, 30'000, 110'000, 0});
+  EXPECT_TRUE(mentions(r.check(), "history has charges 260000"));
+}
+
+TEST(InvariantsTest, ALostPaymentThatWentThroughCountsForItsSeat) {
+  clean_run r;
+  r.hold(2, 12, 6);
+  action pay;
+  pay.kind = op::pay;
+  pay.resv = 12;
+  outcome lost;
+  lost.failed = true;
+  r.observe(2, pay, lost);
+  r.fs.seats[1][2].status = seat_status::sold;  // the lost payment completed
+  r.fs.reservations[12] = reservation{12, 2, 1, 6, 150'000, reservation_status::confirmed, 0};
+  auto res = r.check();
+  EXPECT_TRUE(res.ok) << (res.violations.empty() ? "" : res.violations.front());
+  // An answer for the same reservation settles it: then the seat needs a payment.
+  outcome refused;
+  refused.c = code::reservation_expired;
+  r.observe(2, pay, refused);
+  EXPECT_TRUE(mentions(r.check(), "seat 6 is SOLD without a successful payment"));
+}
