@@ -140,6 +140,7 @@ gate_actor::behavior_type stub_gate(gate_actor::stateful_pointer<stub_gate_state
         return code::ok;
       },
       [](stats_atom) { return gate_stats{}; },
+      [](admissions_atom) { return std::vector<uint64_t>{}; },
       [](tick_atom) {},
   };
 }

@@ -36,6 +36,7 @@ gate_actor::behavior_type silent_gate(gate_actor::pointer self) {
       [=](leave_atom, const std::string&) { return self->make_response_promise<code>(); },
       [=](end_atom, user_id) { return self->make_response_promise<code>(); },
       [=](stats_atom) { return self->make_response_promise<gate_stats>(); },
+      [=](admissions_atom) { return self->make_response_promise<std::vector<uint64_t>>(); },
       [=](tick_atom) {},
   };
 }
