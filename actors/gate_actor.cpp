@@ -45,6 +45,7 @@ queue_line_config line_config(const gate_config& cfg) {
   c.admit_per_second = std::max(cfg.admit_per_second, 0.0);
   c.active_ttl = cfg.active_ttl;
   c.waiting_idle = cfg.waiting_idle;
+  c.max_waiting = cfg.max_waiting;
   return c;
 }
 
@@ -111,7 +112,11 @@ caf::typed_response_promise<code, token_view> on_issue(gate_pointer self, user_i
   auto rp = self->make_response_promise<code, token_view>();
   auto now = catch_up(self);
   auto ticket = self->state.line.issue(user, now);
-  if (!ticket) return respond(self, now, rp, code::invalid_request, token_view{});
+  if (!ticket) {
+    // No ticket for a real user means the line is full: busy, come back later (503).
+    auto c = user == 0 ? code::invalid_request : code::unavailable;
+    return respond(self, now, rp, c, token_view{});
+  }
   ticket->view.token = self->state.codec.encode(ticket->seq, user);
   return respond(self, now, rp, ticket->created ? code::created : code::ok,
                  std::move(ticket->view));

@@ -46,6 +46,7 @@ struct gate_config {
   double admit_per_second = 0;  ///< admission rate; 0 = no rate limit
   time_us active_ttl = seconds_us(600);
   time_us waiting_idle = seconds_us(60);
+  uint64_t max_waiting = 0;  ///< fans waiting at most; a newcomer beyond gets `unavailable`
   std::array<uint8_t, 32> token_key{};  ///< secret that signs tokens
   /// Keep the admission order for admissions_atom (8 bytes per admission; simulations).
   bool log_admissions = false;

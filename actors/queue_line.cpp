@@ -61,6 +61,7 @@ std::optional<queue_ticket> queue_line::issue(user_id user, time_us now) {
     if (w == where::waiting) touch(seq);
     return queue_ticket{false, seq, view_of(seq, w)};
   }
+  if (full()) return std::nullopt;
   auto seq = next_seq_++;
   add_waiter(seq, user);
   by_user_.emplace(user, seq);

@@ -25,6 +25,9 @@ struct queue_line_config {
   double admit_per_second = 0;            ///< admissions per second; 0 = no rate limit
   time_us active_ttl = seconds_us(600);   ///< how long an admitted user may stay inside
   time_us waiting_idle = seconds_us(60);  ///< a waiter silent this long is dropped
+  /// Waiters at most; a newcomer beyond it is refused (the line's memory stays bounded
+  /// under a flood of new users). 0 = no bound.
+  uint64_t max_waiting = 0;
 };
 
 /// What `issue` hands out: the sequence number to sign and the holder's view
@@ -61,7 +64,8 @@ class queue_line {
   explicit queue_line(queue_line_config cfg = {});
 
   /// A token for `user`: a new one at the back of the line (`created`), or the user's
-  /// live one (a reissue also counts as a poll). User 0 is not a user: nullopt.
+  /// live one (a reissue also counts as a poll). nullopt for user 0 (not a user) and
+  /// for a newcomer while `max_waiting` fans wait (`full()`).
   std::optional<queue_ticket> issue(user_id user, time_us now);
 
   /// Status of (seq, user) and, for a waiter, a sign of life that restarts its idle
@@ -91,6 +95,9 @@ class queue_line {
   std::optional<time_us> next_wakeup() const;
 
   gate_stats stats() const;
+
+  /// True while `max_waiting` fans wait: only holders of a live token get one.
+  bool full() const { return cfg_.max_waiting != 0 && waiting_ >= cfg_.max_waiting; }
 
   /// Start (or stop) recording admissions for `drain_admissions`.
   void keep_admission_log(bool on) { log_admissions_ = on; }

@@ -18,6 +18,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
   bool demo = false;
   std::string access_log = "off", durability = "group", restore_from;
   auto& g = o.system.gate;
+  g.max_waiting = 5'000'000;  // ~430 MB of line at 86 bytes a waiting fan
   auto& w = o.system.wallets;
 
   CLI::App app{"concertd: concert seat reservation behind a virtual waiting room"};
@@ -37,6 +38,9 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
       ->check(CLI::Range(int64_t{0}, int64_t{10'000'000}));
   app.add_option("--admit-per-second", g.admit_per_second, "admission rate; 0 = off")
       ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--max-waiting", g.max_waiting,
+                 "fans in the line at most (newcomers beyond get 503); 0 = no bound")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1'000'000'000}));
   app.add_option("--max-holds-per-user", w.max_holds_per_user, "live holds one user may have")
       ->check(CLI::Range(1u, 1000u));
   app.add_option("--max-balance", w.max_balance, "largest balance a charge may reach")

@@ -140,6 +140,19 @@ TEST_F(GateActorTest, IssueGivesASignedTokenAndReissueTheSameOne) {
   EXPECT_EQ(issue(0).first, code::invalid_request);
 }
 
+TEST_F(GateActorTest, AFullLineAnswersUnavailableToNewcomersOnly) {
+  auto gc = make_cfg(1, 0);
+  gc.max_waiting = 1;
+  start(gc);
+  EXPECT_EQ(issue(1).first, code::created);  // active
+  EXPECT_EQ(issue(2).first, code::created);  // the one waiter
+  auto [c, v] = issue(3);
+  EXPECT_EQ(c, code::unavailable);
+  EXPECT_TRUE(v.token.empty());
+  EXPECT_EQ(issue(2).first, code::ok) << "the waiter still gets its token back";
+  EXPECT_EQ(stats().issued_total, 2u);
+}
+
 TEST_F(GateActorTest, PollReportsStatusAndCheckGuardsRoutes) {
   start(make_cfg(1, 0));
   auto a = token_of(1);

@@ -91,6 +91,26 @@ TEST(QueueLine, UserZeroIsNotAUser) {
   EXPECT_EQ(q.stats().issued_total, 0u);
 }
 
+TEST(QueueLine, AFullLineRefusesNewcomersButNotHoldersAndReopensAsItMoves) {
+  auto cfg = make_cfg(1, 0);
+  cfg.max_waiting = 2;
+  queue_line q{cfg};
+  auto a = join(q, 1, t0);  // active: does not count against the bound
+  join(q, 2, t0);
+  join(q, 3, t0);
+  EXPECT_TRUE(q.full());
+  EXPECT_FALSE(q.issue(4, t0)) << "a third waiter is refused";
+  EXPECT_EQ(q.stats().issued_total, 3u);
+  EXPECT_EQ(q.stats().waiting, 2u);
+  auto again = q.issue(3, t0 + 1);
+  ASSERT_TRUE(again) << "a holder still gets its own token back";
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(q.leave(a, 1, t0 + 2), code::ok);  // user 2 moves in, a place frees up
+  EXPECT_FALSE(q.full());
+  join(q, 4, t0 + 3);
+  EXPECT_FALSE(q.issue(5, t0 + 3));
+}
+
 TEST(QueueLine, ReissueAfterExpiryGivesNewTokenAtTheBack) {
   queue_line q{make_cfg(1, 0)};
   join(q, 1, t0);             // active

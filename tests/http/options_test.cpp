@@ -30,6 +30,7 @@ TEST(Options, DefaultsFollowTheContract) {
   EXPECT_EQ(o.system.gate.waiting_idle, seconds_us(60));
   EXPECT_EQ(o.system.gate.max_active, 100);
   EXPECT_EQ(o.system.gate.admit_per_second, 0.0);
+  EXPECT_EQ(o.system.gate.max_waiting, 5'000'000u) << "the line is bounded by default";
   EXPECT_EQ(o.system.wallets.max_holds_per_user, 4u);
   EXPECT_EQ(o.system.seed, 0u);
   EXPECT_EQ(o.io_threads, 1u);
@@ -70,6 +71,8 @@ TEST(Options, EveryFlagIsApplied) {
                   "1",
                   "--admit-per-second",
                   "2.5",
+                  "--max-waiting",
+                  "3",
                   "--max-holds-per-user",
                   "2",
                   "--max-balance",
@@ -98,6 +101,7 @@ TEST(Options, EveryFlagIsApplied) {
   EXPECT_EQ(o.system.gate.waiting_idle, seconds_us(5));
   EXPECT_EQ(o.system.gate.max_active, 1);
   EXPECT_EQ(o.system.gate.admit_per_second, 2.5);
+  EXPECT_EQ(o.system.gate.max_waiting, 3u);
   EXPECT_EQ(o.system.wallets.max_holds_per_user, 2u);
   EXPECT_EQ(o.system.wallets.max_balance, 1000);
   EXPECT_FALSE(o.catalog.concerts.empty());
@@ -117,9 +121,9 @@ TEST(Options, HelpListsEveryFlagWithItsDefault) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* flag :
        {"--port", "--data-dir", "--hold-seconds", "--active-ttl-seconds", "--waiting-idle-seconds",
-        "--max-active", "--admit-per-second", "--max-holds-per-user", "--max-balance",
-        "--demo-catalog", "--io-threads", "--seed", "--access-log", "--durability", "--admin-token",
-        "--restore-from"})
+        "--max-active", "--admit-per-second", "--max-waiting", "--max-holds-per-user",
+        "--max-balance", "--demo-catalog", "--io-threads", "--seed", "--access-log", "--durability",
+        "--admin-token", "--restore-from"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   EXPECT_NE(text.find("=300"), std::string::npos);
   EXPECT_NE(text.find("=8080"), std::string::npos);
@@ -131,6 +135,7 @@ TEST(Options, BadValuesAreRefused) {
                                        {"--port", "x"},
                                        {"--hold-seconds", "0"},
                                        {"--max-active", "-1"},
+                                       {"--max-waiting", "-1"},
                                        {"--access-log", "maybe"},
                                        {"--durability", "sometimes"},
                                        {"--io-threads", "0"},
