@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "http/api_fixture.hpp"
+#include "support/concertd_process.hpp"
 
 namespace concert::http {
 namespace {
@@ -23,12 +24,9 @@ using testing::expect_problem;
 using testing::test_options;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
+using support::concertd_path;
 
 constexpr const char* admin_secret = "let-me-back-up";
-
-fs::path concertd_path() {
-  return fs::canonical("/proc/self/exe").parent_path().parent_path() / "http" / "concertd";
-}
 
 /// Runs concertd to its end with stdout discarded; its exit code.
 int run_concertd(std::vector<std::string> args) {

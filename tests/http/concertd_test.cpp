@@ -16,83 +16,15 @@
 #include <vector>
 
 #include "http/client.hpp"
+#include "support/concertd_process.hpp"
 
 namespace concert::http {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path concertd_path() {
-  return fs::canonical("/proc/self/exe").parent_path().parent_path() / "http" / "concertd";
-}
-
-/// A concertd child process with its stdout on a pipe.
-class process {
- public:
-  explicit process(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-  ~process() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    close(out_);
-  }
-
-  /// Everything on stdout until EOF or the deadline.
-  std::string read_stdout(std::chrono::milliseconds within, bool first_line_only) {
-    std::string text;
-    auto deadline = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (first_line_only && text.find('\n') != std::string::npos) break;
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      char buf[4096];
-      auto n = read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      text.append(buf, static_cast<size_t>(n));
-    }
-    return text;
-  }
-
-  /// Exit status after `sig`, or -1 when it did not exit within the deadline.
-  int stop(int sig, std::chrono::milliseconds within) {
-    kill(pid_, sig);
-    auto deadline = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
-  int wait_exit(std::chrono::milliseconds within) { return stop(0, within); }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  bool exited_ = false;
-};
+using support::concertd_path;
+using process = support::concertd_process;
 
 class Concertd : public ::testing::Test {
  protected:

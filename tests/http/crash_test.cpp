@@ -30,12 +30,15 @@
 #include "actors/rng.hpp"
 #include "actors/types.hpp"
 #include "http/client.hpp"
+#include "support/concertd_process.hpp"
 
 namespace concert::http {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using support::concertd_path;
+using server_process = support::concertd_process;
 using json = nlohmann::json;
 
 constexpr int client_threads = 4;
@@ -43,83 +46,6 @@ constexpr int users_per_thread = 6;
 constexpr int rounds = 5;
 constexpr int64_t schedules_used = 3;  // 150 seats: enough contention to race for seats
 constexpr int64_t seats_per_schedule = 50;
-
-fs::path concertd_path() {
-  return fs::canonical("/proc/self/exe").parent_path().parent_path() / "http" / "concertd";
-}
-
-/// A concertd child; its port comes from the one "listening on" line it prints.
-class server_process {
- public:
-  explicit server_process(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-  ~server_process() {
-    if (pid_ > 0 && !reaped_) kill_now();
-    close(out_);
-  }
-  server_process(const server_process&) = delete;
-  server_process& operator=(const server_process&) = delete;
-
-  /// The port once the server accepts connections, or 0 when it exited or stayed
-  /// silent for `within` (a bound against a hung child, not a correctness condition).
-  uint16_t wait_listening(std::chrono::milliseconds within) {
-    std::string text;
-    auto deadline = std::chrono::steady_clock::now() + within;
-    while (text.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char buf[256];
-      auto n = read(out_, buf, sizeof buf);
-      if (n <= 0) return 0;
-      text.append(buf, static_cast<size_t>(n));
-    }
-    std::smatch m;
-    if (!std::regex_search(text, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)\n")))
-      return 0;
-    return static_cast<uint16_t>(std::stoi(m[1]));
-  }
-
-  void kill_now() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    reaped_ = true;
-  }
-
-  /// Exit code after SIGTERM (graceful stop), -1 when it did not end in time.
-  int terminate(std::chrono::milliseconds within) {
-    kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  bool reaped_ = false;
-};
 
 std::vector<std::string> server_args(const fs::path& dir, bool fsync_each) {
   return {concertd_path().string(),
