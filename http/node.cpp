@@ -106,8 +106,12 @@ void node::impl::start() {
   if (opts.data_dir.empty()) {
     actors = spawn_system(*sys, opts.system, opts.catalog);
   } else {
-    auto opened = open_persistent_system(*sys, opts.system, opts.data_dir,
-                                         !opts.catalog.concerts.empty(), opts.durability);
+    persistent_options po;
+    po.data_dir = opts.data_dir;
+    if (!opts.catalog.concerts.empty()) po.initial_catalog = opts.catalog;
+    po.writer.mode = opts.durability;
+    po.writer.detached = true;  // real scheduler: an fsync must not stall CAF's one worker
+    auto opened = open_persistent_system(*sys, opts.system, po);
     if (!opened.ok()) {
       stop_system(actors);
       throw std::runtime_error("cannot open data directory " + opts.data_dir + ": " +

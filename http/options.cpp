@@ -4,9 +4,42 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <optional>
 #include <ostream>
 
 namespace concert::http {
+
+namespace {
+
+struct catalog_shape {
+  uint32_t concerts = 0, schedules = 0, seats = 0;
+};
+
+/// "CxSxN" with every part in range and at most ten million seats in all; else nullopt.
+std::optional<catalog_shape> parse_shape(const std::string& text) {
+  catalog_shape s;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%ux%ux%u%c", &s.concerts, &s.schedules, &s.seats, &tail) != 3)
+    return std::nullopt;
+  if (s.concerts < 1 || s.concerts > 10'000 || s.schedules < 1 || s.schedules > 1'000 ||
+      s.seats < 1 || s.seats > 100'000)
+    return std::nullopt;
+  if (uint64_t{s.concerts} * s.schedules * s.seats > 10'000'000) return std::nullopt;
+  return s;
+}
+
+CLI::Validator synthetic_shape() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        if (parse_shape(v)) return {};
+        return "expected CxSxN (concerts x schedules each x seats each, e.g. 10x10x500; "
+               "at most 10,000,000 seats)";
+      },
+      "CxSxN");
+}
+
+}  // namespace
 
 cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& out,
                                std::ostream& err) {
@@ -16,6 +49,7 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
   int64_t hold_s = 300, ttl_s = 600, idle_s = 60, idle_conn_s = 30;
   int64_t timeout_ms = 5000;
   bool demo = false;
+  std::string synthetic;
   std::string access_log = "off", durability = "group", restore_from;
   auto& g = o.system.gate;
   g.max_waiting = 5'000'000;  // ~430 MB of line at 86 bytes a waiting fan
@@ -45,8 +79,14 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
       ->check(CLI::Range(1u, 1000u));
   app.add_option("--max-balance", w.max_balance, "largest balance a charge may reach")
       ->check(CLI::Range(points{1}, points{INT64_MAX}));
-  app.add_flag("--demo-catalog", demo,
-               "load the built-in demo catalog (several concerts, 50 seats a schedule)");
+  auto* demo_flag =
+      app.add_flag("--demo-catalog", demo,
+                   "load the built-in demo catalog (several concerts, 50 seats a schedule)");
+  app.add_option("--synthetic-catalog", synthetic,
+                 "CxSxN: C concerts, S schedules each, N seats a schedule (load tests), "
+                 "loaded like --demo-catalog")
+      ->check(synthetic_shape())
+      ->excludes(demo_flag);
   app.add_option("--io-threads", o.io_threads, "HTTP io threads; CAF gets the other CPUs")
       ->check(CLI::Range(1u, 64u));
   app.add_option("--seed", o.system.seed, "seed for tokens and randomness; 0 = OS entropy");
@@ -80,6 +120,8 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
   o.actor_timeout = std::chrono::milliseconds(timeout_ms);
   o.durability = durability == "fsync" ? commit_mode::fsync_each : commit_mode::group;
   if (demo) o.catalog = demo_catalog();
+  if (auto shape = parse_shape(synthetic))
+    o.catalog = synthetic_catalog(shape->concerts, shape->schedules, shape->seats);
   return {std::move(o), 0, std::move(restore_from)};
 }
 

@@ -114,6 +114,26 @@ TEST(Options, EveryFlagIsApplied) {
   EXPECT_EQ(o.server.address, "0.0.0.0");
 }
 
+TEST(Options, SyntheticCatalogHasTheAskedShapeAndExcludesTheDemo) {
+  auto r = parse({"--synthetic-catalog", "2x3x40"});
+  ASSERT_TRUE(r.opts);
+  EXPECT_EQ(r.opts->catalog.concerts.size(), 2u);
+  ASSERT_EQ(r.opts->catalog.schedules.size(), 6u);
+  for (const auto& s : r.opts->catalog.schedules) EXPECT_EQ(s.prices.size(), 40u);
+  for (std::vector<const char*> bad :
+       {std::vector<const char*>{"--synthetic-catalog", "0x1x1"},
+        {"--synthetic-catalog", "1x1"},
+        {"--synthetic-catalog", "1x1x1x"},
+        {"--synthetic-catalog", "ten"},
+        {"--synthetic-catalog", "100x1000x1000"},  // 100 million seats
+        {"--synthetic-catalog", "1x1x10", "--demo-catalog"}}) {
+    std::string text;
+    auto bad_r = parse(bad, &text);
+    EXPECT_FALSE(bad_r.opts) << bad[1];
+    EXPECT_NE(bad_r.exit_code, 0) << bad[1];
+  }
+}
+
 TEST(Options, HelpListsEveryFlagWithItsDefault) {
   std::string text;
   auto r = parse({"--help"}, &text);
