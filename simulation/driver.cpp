@@ -1,6 +1,8 @@
-// The driver actor. Fan steps: schedule (wait the think time) -> execute (guard check,
+// The driver actors. Fan steps: schedule (wait the think time) -> execute (guard check,
 // then the request) -> deliver (record, ask the journey what next) -> schedule. The
-// final read-back keeps a bounded number of requests in flight.
+// final read-back keeps a bounded number of requests in flight. With several drivers
+// each owns the fans f with f % drivers == its shard (its per-fan slots are indexed by
+// f / drivers) and they share the recorder under a lock; the lead samples and collects.
 
 #include "simulation/driver.hpp"
 
@@ -29,6 +31,8 @@ struct collect_task {
 
 struct driver_state {
   driver_context* ctx = nullptr;
+  uint32_t shard = 0, shards = 1;
+  caf::actor lead;  ///< the lead driver; empty in the lead itself
   // Think times wait in this wheel behind one CAF timer for the earliest of them: a
   // delayed_send per fan step would cost an allocation and a multimap insert each, and
   // fans due in the same millisecond share one timer.
@@ -36,15 +40,14 @@ struct driver_state {
   std::vector<uint32_t> due_now;  ///< scratch for wake()
   std::set<time_us> armed;        ///< due times of the wake timers in flight
   rng jitter{0};                  ///< fault injection: extra delay per request
-  std::vector<action> pending;    ///< the action each fan sent or waits to send
+  std::vector<action> pending;    ///< the action each own fan sent or waits to send
   /// The system generation each fan's request in flight went to (0: none in flight).
   /// A crash starts a new generation: requests of older ones get a failure at once
   /// (a dropped promise never answers in CAF 0.17) and their late replies are ignored.
   std::vector<uint32_t> request_gen;
   uint32_t generation = 1;
   std::vector<std::chrono::steady_clock::time_point> sent_at;  ///< live: latency
-  uint64_t stamp = 0;
-  uint32_t next_fan = 0;  ///< closed model: the next fan to start
+  uint32_t next_fan = 0;  ///< closed model: the next own fan to start
   std::vector<collect_task> tasks;
   size_t next_task = 0, in_flight = 0;
   bool collecting = false;
@@ -53,6 +56,18 @@ struct driver_state {
 using driver_actor = caf::stateful_actor<driver_state>;
 
 constexpr size_t collect_window = 1024;
+
+/// Index of an own fan in the driver's per-fan slots.
+uint32_t slot(const driver_state& st, uint32_t fan) { return fan / st.shards; }
+
+/// A new stamp, ordered across every driver.
+uint64_t next_stamp(driver_state& st) { return ++st.ctx->stamp; }
+
+/// The recorder's lock, taken only when several drivers share it.
+std::unique_lock<std::mutex> lock_rec(driver_state& st) {
+  if (st.shards == 1) return std::unique_lock<std::mutex>{};
+  return std::unique_lock<std::mutex>{st.ctx->rec_lock};
+}
 
 time_us run_now(driver_actor* self) {
   const auto& tb = self->state.ctx->sys.clock;
@@ -64,14 +79,25 @@ void deliver(driver_actor* self, uint32_t fan, outcome& o, uint64_t stamp);
 void start_fan(driver_actor* self, uint32_t fan);
 
 void finish_fan(driver_actor* self, uint32_t fan) {
-  auto& ctx = *self->state.ctx;
-  ctx.rec.finished(ctx.fans[fan].user(), ctx.fans[fan].how(), run_now(self));
+  auto& st = self->state;
+  auto& ctx = *st.ctx;
+  {
+    auto guard = lock_rec(st);
+    ctx.rec.finished(ctx.fans[fan].user(), ctx.fans[fan].how(), run_now(self));
+  }
   const uint64_t done = ++ctx.finished;
-  if (ctx.concurrency > 0 && self->state.next_fan < ctx.fans.size() && !ctx.stop)
-    start_fan(self, self->state.next_fan++);
+  if (ctx.concurrency > 0 && st.next_fan < ctx.fans.size() && !ctx.stop) {
+    const uint32_t next = st.next_fan;
+    st.next_fan += st.shards;
+    start_fan(self, next);
+  }
   if (done == ctx.fans.size()) {
     ctx.fans_done_wall = std::chrono::steady_clock::now();
-    if (ctx.live) self->send(self, collect_atom::value);
+    if (!ctx.live) return;
+    if (st.lead)
+      self->send(st.lead, collect_atom::value);
+    else
+      self->send(self, collect_atom::value);
   }
 }
 
@@ -96,7 +122,7 @@ void schedule(driver_actor* self, uint32_t fan, action a) {
   if (ctx.jitter > 0)
     delay = std::max<time_us>(delay, 0) +
             static_cast<time_us>(st.jitter.below(static_cast<uint64_t>(ctx.jitter) + 1));
-  st.pending[fan] = std::move(a);
+  st.pending[slot(st, fan)] = std::move(a);
   if (delay <= 0) return execute(self, fan);
   const time_us due = run_now(self) + delay;
   st.wakes.push(due, fan);
@@ -231,7 +257,10 @@ template <class Done>
 void guarded_send(driver_actor* self, uint32_t fan, const action& a, Done done) {
   auto& ctx = *self->state.ctx;
   if (!is_guarded(a.kind)) return send_op(self, fan, a, done);
-  ctx.rec.count_operation();
+  {
+    auto guard = lock_rec(self->state);
+    ctx.rec.count_operation();
+  }
   self->request(ctx.sys.gate, ctx.timeout, check_atom::value, ctx.fans[fan].token())
       .then(
           [=](code c, user_id) {
@@ -249,21 +278,24 @@ void guarded_send(driver_actor* self, uint32_t fan, const action& a, Done done) 
 
 void execute(driver_actor* self, uint32_t fan) {
   auto& st = self->state;
-  const uint64_t stamp = ++st.stamp;
-  if (st.ctx->live) st.sent_at[fan] = std::chrono::steady_clock::now();
-  const action& a = st.pending[fan];
-  const uint32_t gen = st.request_gen[fan] = st.generation;
+  const uint32_t k = slot(st, fan);
+  const uint64_t stamp = next_stamp(st);
+  if (st.ctx->live) st.sent_at[k] = std::chrono::steady_clock::now();
+  const action& a = st.pending[k];
+  const uint32_t gen = st.request_gen[k] = st.generation;
   guarded_send(self, fan, a, [=](outcome& o) {
-    if (self->state.request_gen[fan] != gen) return;  // failed by a crash already
+    if (self->state.request_gen[k] != gen) return;  // failed by a crash already
     deliver(self, fan, o, stamp);
   });
   if (!a.twice) return;
   // The double click: the same request again at once; only the recorder sees its reply.
-  const uint64_t copy_stamp = ++st.stamp;
+  const uint64_t copy_stamp = next_stamp(st);
   guarded_send(self, fan, a, [=, copy = a](outcome& o) {
     auto& ctx = *self->state.ctx;
     if (self->state.generation != gen) return;
-    ctx.rec.observe(fan, ctx.fans[fan].user(), copy, o, run_now(self), copy_stamp, copy_stamp);
+    const uint64_t recv = ctx.rec.ordered_channel() ? copy_stamp : next_stamp(self->state);
+    auto guard = lock_rec(self->state);
+    ctx.rec.observe(fan, ctx.fans[fan].user(), copy, o, run_now(self), copy_stamp, recv);
   });
 }
 
@@ -272,32 +304,39 @@ void execute(driver_actor* self, uint32_t fan) {
 void crashed(driver_actor* self) {
   auto& st = self->state;
   const uint32_t old = st.generation++;
-  for (uint32_t fan = 0; fan < st.request_gen.size(); ++fan) {
-    if (st.request_gen[fan] == 0 || st.request_gen[fan] > old) continue;
+  for (uint32_t k = 0; k < st.request_gen.size(); ++k) {
+    if (st.request_gen[k] == 0 || st.request_gen[k] > old) continue;
     outcome o;
     o.failed = true;
-    deliver(self, fan, o, ++st.stamp);
+    deliver(self, st.shard + k * st.shards, o, next_stamp(st));
   }
 }
 
 void deliver(driver_actor* self, uint32_t fan, outcome& o, uint64_t stamp) {
   auto& st = self->state;
   auto& ctx = *st.ctx;
-  st.request_gen[fan] = 0;
+  const uint32_t k = slot(st, fan);
+  st.request_gen[k] = 0;
   const time_us now = run_now(self);
   // One driver talking to one gate: its messages are handled in send order, so the
-  // send stamp also orders what the gate saw (see invariants.hpp).
-  const uint64_t recv = ctx.rec.ordered_channel() ? stamp : ++st.stamp;
+  // send stamp also orders what the gate saw (see invariants.hpp). Several drivers
+  // need the receive stamp too.
+  const uint64_t recv = ctx.rec.ordered_channel() ? stamp : next_stamp(st);
+  uint32_t latency_us = 0;
   if (ctx.live) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - st.sent_at[fan])
+                  std::chrono::steady_clock::now() - st.sent_at[k])
                   .count();
-    ctx.rec.latency(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
+    latency_us = static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX));
   }
-  const action& sent = st.pending[fan];
+  const action& sent = st.pending[k];
   fan_journey& j = ctx.fans[fan];
-  ctx.rec.observe(fan, j.user(), sent, o, now, stamp, recv);
-  ctx.last_activity = now;
+  {
+    auto guard = lock_rec(st);
+    if (ctx.live) ctx.rec.latency(latency_us);
+    ctx.rec.observe(fan, j.user(), sent, o, now, stamp, recv);
+    ctx.last_activity = std::max(ctx.last_activity, now);
+  }
   action next = j.on_reply(sent, o, now);
   schedule(self, fan, std::move(next));
 }
@@ -306,8 +345,12 @@ void sample(driver_actor* self) {
   auto& ctx = *self->state.ctx;
   if (ctx.stop || ctx.finished == ctx.fans.size()) return;
   self->request(ctx.sys.gate, ctx.timeout, stats_atom::value)
-      .then([=](gate_stats g) { self->state.ctx->rec.sample(run_now(self), g.waiting, g.active); },
-            [](caf::error&) {});
+      .then(
+          [=](gate_stats g) {
+            auto guard = lock_rec(self->state);
+            self->state.ctx->rec.sample(run_now(self), g.waiting, g.active);
+          },
+          [](caf::error&) {});
   auto period = ctx.live ? std::chrono::microseconds(seconds_us(1))
                          : std::chrono::microseconds(ctx.sample_period);
   self->delayed_send(self, period, sample_atom::value);
@@ -444,21 +487,41 @@ void start_collect(driver_actor* self) {
   auto& st = self->state;
   if (st.collecting) return;
   st.collecting = true;
-  st.tasks = collect_tasks(*st.ctx);
+  {
+    auto guard = lock_rec(st);
+    st.tasks = collect_tasks(*st.ctx);
+  }
   pump(self);
 }
 
-caf::behavior driver(driver_actor* self, driver_context* ctx) {
+/// Fans in flight at the start for `shard`: its share of the concurrency, or all its fans.
+uint32_t first_fans(const driver_context& ctx, uint32_t shard, uint32_t shards) {
+  const auto n = static_cast<uint32_t>(ctx.fans.size());
+  const uint32_t own = n / shards + (shard < n % shards ? 1 : 0);
+  if (ctx.concurrency == 0) return own;
+  const uint32_t share = ctx.concurrency / shards + (shard < ctx.concurrency % shards ? 1 : 0);
+  return std::min(share, own);
+}
+
+caf::behavior driver(driver_actor* self, driver_context* ctx, uint32_t shard, caf::actor lead) {
   auto& st = self->state;
   st.ctx = ctx;
-  st.jitter = rng{ctx->jitter_seed};
-  st.pending.resize(ctx->fans.size());
-  st.request_gen.resize(ctx->fans.size(), 0);
-  if (ctx->live) st.sent_at.resize(ctx->fans.size());
-  const auto n = static_cast<uint32_t>(ctx->fans.size());
-  const uint32_t first = ctx->concurrency > 0 ? std::min(ctx->concurrency, n) : n;
-  for (st.next_fan = 0; st.next_fan < first;) start_fan(self, st.next_fan++);
-  sample(self);
+  st.shard = shard;
+  st.shards = ctx->drivers;
+  st.lead = std::move(lead);
+  st.jitter = rng{ctx->jitter_seed ^ shard};
+  const uint32_t own = (static_cast<uint32_t>(ctx->fans.size()) + st.shards - 1) / st.shards;
+  st.pending.resize(own);
+  st.request_gen.resize(own, 0);
+  if (ctx->live) st.sent_at.resize(own);
+  const uint32_t first = first_fans(*ctx, shard, st.shards);
+  st.next_fan = shard;
+  for (uint32_t i = 0; i < first; ++i) {
+    const uint32_t fan = st.next_fan;
+    st.next_fan += st.shards;
+    start_fan(self, fan);
+  }
+  if (shard == 0) sample(self);
   return {
       [=](wake_atom, time_us due) { wake(self, due); },
       [=](sample_atom) { sample(self); },
@@ -474,7 +537,13 @@ void request_collect(const caf::actor& d) { caf::anon_send(d, collect_atom::valu
 void notify_crash(const caf::actor& d) { caf::anon_send(d, crashed_atom::value); }
 
 caf::actor spawn_driver(caf::actor_system& sys, driver_context& ctx) {
-  return sys.spawn(driver, &ctx);
+  ctx.drivers = std::max<uint32_t>(1, ctx.drivers);
+  if (ctx.drivers > 1) ctx.rec.set_ordered_channel(false);
+  ctx.shards.clear();
+  ctx.shards.push_back(sys.spawn(driver, &ctx, uint32_t{0}, caf::actor{}));
+  for (uint32_t s = 1; s < ctx.drivers; ++s)
+    ctx.shards.push_back(sys.spawn(driver, &ctx, s, ctx.shards.front()));
+  return ctx.shards.front();
 }
 
 }  // namespace concert::sim

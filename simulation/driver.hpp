@@ -1,9 +1,11 @@
-// The actor driver: one event-based actor that plays every fan against an actor system
-// in this process. It executes the fans' actions with request(...).then(...), waits
-// their think times with delayed_send, emulates the HTTP edge's token guard (a check at
-// the gate before every guarded request), samples the line, and at the end reads the
-// system's final state back for the invariant checks. The same actor runs on the
-// deterministic test scheduler (inproc) and on the real one (live); it never blocks.
+// The actor driver: event-based actors that play the fans against an actor system in
+// this process (one actor in inproc mode; in live mode the fans are split over several,
+// so no single mailbox or response table serialises the run). They execute the fans'
+// actions with request(...).then(...), wait their think times, emulate the HTTP edge's
+// token guard (a check at the gate before every guarded request), sample the line, and
+// at the end read the system's final state back for the invariant checks. The same code
+// runs on the deterministic test scheduler (inproc) and on the real one (live); it never
+// blocks.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <vector>
 
 #include "actors/runtime.hpp"
@@ -38,6 +41,9 @@ struct driver_context {
   caf::duration timeout = caf::infinite;
   double time_scale = 0;     ///< live: real seconds per simulated think second
   uint32_t concurrency = 0;  ///< live: fans in flight (closed model); 0 = all by arrival
+  /// Driver actors; fan f belongs to driver f % drivers. Must be 1 in inproc mode (one
+  /// actor keeps the trace reproducible) and at most `concurrency` when that is set.
+  uint32_t drivers = 1;
   /// Fault injection: every request leaves up to this much later (uniform, from the
   /// driver's own seeded stream), so requests of different fans arrive reordered, as
   /// over a network with jitter. 0 = off.
@@ -46,7 +52,10 @@ struct driver_context {
   time_us sample_period = seconds_us(10);
   caf::actor listener;  ///< gets done_atom after collection (live mode)
   // --- results ---
-  recorder rec{true};
+  recorder rec{true};  ///< with several drivers: only under `rec_lock`, unordered channel
+  std::mutex rec_lock;
+  std::atomic<uint64_t> stamp{0};  ///< the last send/receive stamp handed out (all drivers)
+  std::vector<caf::actor> shards;  ///< every driver actor, the lead first
   std::vector<fan_journey> fans;
   std::atomic<uint64_t> finished{0};
   std::atomic<bool> stop{false};       ///< set by the runner: schedule nothing new
@@ -66,7 +75,8 @@ void request_collect(const caf::actor& driver);
 /// restarted one: every request still unanswered fails (its fan retries).
 void notify_crash(const caf::actor& driver);
 
-/// Spawns the driver; it starts the fans at once.
+/// Spawns `ctx.drivers` driver actors (listed in `ctx.shards`); they start the fans at
+/// once. Returns the lead, which samples, collects and answers request_collect.
 caf::actor spawn_driver(caf::actor_system& sys, driver_context& ctx);
 
 }  // namespace concert::sim

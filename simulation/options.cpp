@@ -71,6 +71,7 @@ void for_each_knob(sim_options& o, F&& f) {
   f("user-base", o.user_base, "http: fans are users BASE+1..BASE+N (0: picked from the clock)");
   f("concurrency", o.concurrency, "live: fans in flight; http: connections");
   f("threads", o.threads, "live: CAF worker threads (0: the CPUs this process may use)");
+  f("drivers", o.drivers, "live: driver actors the fans are split over (0: auto)");
   f("request-timeout-ms", o.request_timeout_ms, "live/http: a request fails after (0: never)");
 }
 

@@ -2,7 +2,7 @@
 // and optionally written to a file), the counters of the report, and the records the
 // invariant checks need (tokens with their observed waits and admissions, holds,
 // payments, charges per user). Transport-neutral: the actor and HTTP drivers both call
-// `observe`. Not thread-safe: one driver owns it.
+// `observe`. Not thread-safe: one driver owns it, or several take driver_context::rec_lock.
 #pragma once
 
 #include <cstdint>
@@ -120,6 +120,8 @@ class recorder {
   run_counts& counts() { return counts_; }
   std::string digest() const { return digest_.hex(); }
   bool ordered_channel() const { return ordered_; }
+  /// Several drivers: send stamps alone no longer order what the gate saw.
+  void set_ordered_channel(bool ordered) { ordered_ = ordered; }
   const std::vector<token_record>& tokens() const { return tokens_; }
   const std::vector<hold_record>& holds() const { return holds_; }
   const std::map<reservation_id, payment_record>& payments() const { return payments_; }
