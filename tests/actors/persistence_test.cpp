@@ -23,6 +23,7 @@
 using namespace concert;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using concert::testing::ask_and_run;
 using concert::testing::deterministic_config;
 using concert::testing::onsale_epoch_us;
 
@@ -95,12 +96,7 @@ class node {
   /// Sends one request, runs everything, returns the reply; an error fails the test.
   template <class... Rs, class Handle, class... Ts>
   std::tuple<Rs...> ask(const Handle& dest, Ts&&... xs) {
-    std::tuple<Rs...> out{};
-    auto rh = self_->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    sched_.run();
-    rh.receive([&](Rs&... rs) { out = std::make_tuple(rs...); },
-               [&](caf::error& e) { ADD_FAILURE() << "request failed: " << sys_.render(e); });
-    return out;
+    return ask_and_run<Rs...>(self_, sched_, dest, std::forward<Ts>(xs)...);
   }
 
   /// Sends one request and returns its error; a value reply fails the test.

@@ -21,6 +21,20 @@ struct deterministic_config : caf::actor_system_config {
   deterministic_config() { configure_caf(*this, /*deterministic=*/true); }
 };
 
+/// Sends one request from `self`, runs the scheduler until nothing is left to do and
+/// returns the reply as a tuple; an error fails the test.
+template <class... Rs, class Handle, class... Ts>
+std::tuple<Rs...> ask_and_run(caf::scoped_actor& self, caf::scheduler::test_coordinator& sched,
+                              const Handle& dest, Ts&&... xs) {
+  std::tuple<Rs...> out{};
+  auto rh = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+  sched.run();
+  rh.receive(
+      [&](Rs&... rs) { out = std::make_tuple(rs...); },
+      [&](caf::error& e) { ADD_FAILURE() << "request failed: " << self->system().render(e); });
+  return out;
+}
+
 class deterministic_system {
  public:
   explicit deterministic_system(system_settings s, const catalog_data& c = demo_catalog())
@@ -38,12 +52,7 @@ class deterministic_system {
   /// Sends one request and returns its reply as a tuple; an error fails the test.
   template <class... Rs, class Handle, class... Ts>
   std::tuple<Rs...> ask(const Handle& dest, Ts&&... xs) {
-    std::tuple<Rs...> out{};
-    auto rh = self_->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    sched_.run();
-    rh.receive([&](Rs&... rs) { out = std::make_tuple(rs...); },
-               [&](caf::error& e) { ADD_FAILURE() << "request failed: " << sys_.render(e); });
-    return out;
+    return ask_and_run<Rs...>(self_, sched_, dest, std::forward<Ts>(xs)...);
   }
 
   /// Moves virtual time forward in steps of at most `step`, running every due timer.
