@@ -6,7 +6,6 @@
 #include <sched.h>
 #include <sodium.h>
 #include <caf/all.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 
 #include <stdexcept>
 #include <utility>
@@ -41,10 +40,6 @@ void configure_caf(caf::actor_system_config& cfg, bool deterministic, unsigned t
 }
 
 namespace {
-
-bool is_test_scheduler(caf::actor_system& sys) {
-  return dynamic_cast<caf::scheduler::test_coordinator*>(&sys.scheduler()) != nullptr;
-}
 
 std::array<uint8_t, 32> token_key_for(uint64_t seed) {
   std::array<uint8_t, 32> key{};
@@ -118,21 +113,6 @@ result<system_handles> open_persistent_system(caf::actor_system& sys, system_set
     return st;
   }
   return h;
-}
-
-result<system_handles> open_persistent_system(caf::actor_system& sys, const system_settings& s,
-                                              const std::string& data_dir,
-                                              bool demo_catalog_if_empty, commit_mode mode) {
-  persistent_options o;
-  o.data_dir = data_dir;
-  if (demo_catalog_if_empty) o.initial_catalog = demo_catalog();
-  o.writer.mode = mode;
-  // On its own thread under the real scheduler: concertd leaves CAF one worker on this
-  // 2-core machine, and a writer blocking that worker for each fsync (2-4 ms on a loaded
-  // disk) stalls every actor, so batches stay tiny. Under the test scheduler a detached
-  // actor is a data race (caf-0.17.md §7). Its thread ends once every handle is dropped.
-  o.writer.detached = !is_test_scheduler(sys);
-  return open_persistent_system(sys, s, o);
 }
 
 void stop_system(const system_handles& h) {

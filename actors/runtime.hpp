@@ -79,13 +79,6 @@ struct persistent_options {
 result<system_handles> open_persistent_system(caf::actor_system& sys, system_settings s,
                                               const persistent_options& o);
 
-/// concertd's form: the demo catalog for an empty directory when `demo_catalog_if_empty`,
-/// synced writes in `mode`, the writer on its own thread (real scheduler only).
-result<system_handles> open_persistent_system(caf::actor_system& sys, const system_settings& s,
-                                              const std::string& data_dir,
-                                              bool demo_catalog_if_empty,
-                                              commit_mode mode = commit_mode::group);
-
 /// Sends every long-lived actor an exit, so the actor system can shut down at once.
 /// With a store, the writer goes last: it first acknowledges a barrier behind every
 /// write already sent, so nothing in flight is dropped, then exits.

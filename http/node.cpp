@@ -110,7 +110,10 @@ void node::impl::start() {
     po.data_dir = opts.data_dir;
     if (!opts.catalog.concerts.empty()) po.initial_catalog = opts.catalog;
     po.writer.mode = opts.durability;
-    po.writer.detached = true;  // real scheduler: an fsync must not stall CAF's one worker
+    // On its own thread: concertd leaves CAF one worker on a 2-core machine, and a writer
+    // blocking it for each fsync (2-4 ms on a loaded disk) stalls every actor, so batches
+    // stay tiny. (Never under the test scheduler: a detached actor there is a data race.)
+    po.writer.detached = true;
     auto opened = open_persistent_system(*sys, opts.system, po);
     if (!opened.ok()) {
       stop_system(actors);
