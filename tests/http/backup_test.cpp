@@ -4,8 +4,6 @@
 // exactly the balances and sold seats acknowledged before the backup, and nothing after.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,22 +26,11 @@ using support::concertd_path;
 
 constexpr const char* admin_secret = "let-me-back-up";
 
-/// Runs concertd to its end with stdout discarded; its exit code.
+/// Runs concertd to its end (a one-shot command such as --restore-from); its exit code.
 int run_concertd(std::vector<std::string> args) {
   args.insert(args.begin(), concertd_path().string());
-  pid_t pid = fork();
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  support::concertd_process p(std::move(args));
+  return p.wait_exit(60s);  // -1 when it hangs
 }
 
 header_list bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
