@@ -122,16 +122,37 @@ caf::typed_response_promise<code, token_view> on_issue(gate_pointer self, user_i
                  std::move(ticket->view));
 }
 
+/// One poll on a line already brought up to `now`.
+poll_answer poll_one(gate_pointer self, const std::string& token, time_us now) {
+  poll_answer a;
+  auto claims = self->state.codec.decode(token);
+  if (!claims) {
+    a.status = code::token_invalid;
+    return a;
+  }
+  a.status = self->state.line.poll(claims->seq, claims->user, now, a.view);
+  if (a.status != code::ok)
+    a.view = token_view{};
+  else
+    a.view.token = token;
+  return a;
+}
+
 caf::typed_response_promise<code, token_view> on_poll(gate_pointer self, const std::string& token) {
   auto rp = self->make_response_promise<code, token_view>();
   auto now = catch_up(self);
-  auto claims = self->state.codec.decode(token);
-  if (!claims) return respond(self, now, rp, code::token_invalid, token_view{});
-  token_view view;
-  auto c = self->state.line.poll(claims->seq, claims->user, now, view);
-  if (c != code::ok) return respond(self, now, rp, c, token_view{});
-  view.token = token;
-  return respond(self, now, rp, code::ok, std::move(view));
+  auto a = poll_one(self, token, now);
+  return respond(self, now, rp, a.status, std::move(a.view));
+}
+
+caf::typed_response_promise<std::vector<poll_answer>> on_poll_many(
+    gate_pointer self, const std::vector<std::string>& tokens) {
+  auto rp = self->make_response_promise<std::vector<poll_answer>>();
+  auto now = catch_up(self);
+  std::vector<poll_answer> answers;
+  answers.reserve(tokens.size());
+  for (const auto& t : tokens) answers.push_back(poll_one(self, t, now));
+  return respond(self, now, rp, std::move(answers));
 }
 
 caf::typed_response_promise<code, user_id> on_check(gate_pointer self, const std::string& token) {
@@ -178,6 +199,7 @@ gate_actor::behavior_type gate(gate_pointer self, gate_config cfg, time_base tb,
   return {
       [=](issue_atom, user_id user) { return on_issue(self, user); },
       [=](poll_atom, const std::string& token) { return on_poll(self, token); },
+      [=](poll_atom, const std::vector<std::string>& tokens) { return on_poll_many(self, tokens); },
       [=](check_atom, const std::string& token) { return on_check(self, token); },
       [=](leave_atom, const std::string& token) { return on_leave(self, token); },
       [=](end_atom, user_id user) { return on_end(self, user); },

@@ -25,6 +25,9 @@ using gate_actor = caf::typed_actor<
     /// Status of a token; also counts as the waiter's sign of life (idle timeout).
     /// Errors: token_invalid, token_expired.
     caf::replies_to<poll_atom, std::string>::with<code, token_view>,
+    /// Many polls in one message, one answer per token in the same order: the HTTP edge
+    /// sends the polls of one io round together, so the hot path crosses threads once.
+    caf::replies_to<poll_atom, std::vector<std::string>>::with<std::vector<poll_answer>>,
     /// The guard in front of catalog, seat and payment routes: `ok` with the token's
     /// user when ACTIVE; token_invalid, token_expired or queue_not_admitted otherwise.
     caf::replies_to<check_atom, std::string>::with<code, user_id>,

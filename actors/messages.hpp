@@ -44,6 +44,11 @@ typename Inspector::result_type inspect(Inspector& f, token_view& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, poll_answer& x) {
+  return f(caf::meta::type_name("poll_answer"), x.status, x.view);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, concert_info& x) {
   return f(caf::meta::type_name("concert_info"), x.id, x.title, x.performer, x.venue);
 }

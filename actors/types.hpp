@@ -134,6 +134,12 @@ struct token_view {
   time_us expires_at = 0;
 };
 
+/// One token's answer in a batched poll (see gate_actor): the code, and the view when ok.
+struct poll_answer {
+  code status = code::ok;
+  token_view view;
+};
+
 struct concert_info {
   concert_id id = 0;
   std::string title;

@@ -3,9 +3,13 @@
 // actor's start. The actor ends by itself once its last reply (or timeout) arrived.
 #include "http/dispatch.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <caf/all.hpp>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "http/openapi.hpp"
 #include "http/render.hpp"
@@ -162,9 +166,96 @@ response_out openapi_response() {
 
 }  // namespace
 
+class poll_batcher {
+ public:
+  explicit poll_batcher(boost::asio::io_context& ioc) : ioc_(ioc) {}
+
+  /// Adds one poll; the first of a round posts the flush behind what the round read.
+  void add(const dispatch_context& ctx, std::string token, responder done) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_) {
+        tokens_.push_back(std::move(token));
+        dones_.push_back(std::move(done));
+        if (flush_posted_) return;
+        flush_posted_ = true;
+        boost::asio::post(ioc_, [this, ctx] { flush(ctx); });  // ctx.polls keeps this alive
+        return;
+      }
+    }
+    done(render_unavailable("the server is stopping"));
+  }
+
+  void close() {
+    std::vector<responder> left;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+      tokens_.clear();
+      left.swap(dones_);
+    }
+    for (auto& done : left) done(render_unavailable("the server is stopping"));
+  }
+
+ private:
+  /// One bridge actor, one gate message and one post back for the whole round; the
+  /// responses are rendered on the CAF side, off the io thread.
+  void flush(const dispatch_context& ctx) {
+    std::vector<std::string> tokens;
+    std::vector<responder> dones;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      flush_posted_ = false;
+      if (closed_ || dones_.empty()) return;
+      tokens.swap(tokens_);
+      dones.swap(dones_);
+    }
+    auto batch = std::make_shared<std::vector<responder>>(std::move(dones));
+    auto& ioc = ioc_;
+    auto answer = [batch, &ioc](std::vector<response_out> out) {
+      boost::asio::post(ioc, [batch, out = std::move(out)]() mutable {
+        for (size_t i = 0; i < batch->size(); ++i) (*batch)[i](std::move(out[i]));
+      });
+    };
+    ctx.sys.spawn([ctx, batch, answer, tokens = std::move(tokens)](self_ptr self) mutable {
+      auto on_ok = [batch, answer](std::vector<poll_answer>& answers) {
+        std::vector<response_out> out;
+        out.reserve(batch->size());
+        for (size_t i = 0; i < batch->size(); ++i)
+          out.push_back(i < answers.size() ? render(answers[i].status, answers[i].view)
+                                           : render_unavailable("the gate lost a poll"));
+        answer(std::move(out));
+      };
+      auto on_error = [batch, answer](caf::error& err) {
+        auto r = render_unavailable(err == caf::sec::request_timeout
+                                        ? "the system did not answer in time"
+                                        : "the system could not answer");
+        answer(std::vector<response_out>(batch->size(), r));
+      };
+      self->request(ctx.actors.gate, ctx.timeout, poll_atom::value, std::move(tokens))
+          .then(std::move(on_ok), std::move(on_error));
+    });
+  }
+
+  boost::asio::io_context& ioc_;
+  std::mutex mu_;
+  std::vector<std::string> tokens_;
+  std::vector<responder> dones_;
+  bool flush_posted_ = false;
+  bool closed_ = false;
+};
+
+std::shared_ptr<poll_batcher> make_poll_batcher(boost::asio::io_context& ioc) {
+  return std::make_shared<poll_batcher>(ioc);
+}
+
+void close(poll_batcher& b) { b.close(); }
+
 void dispatch(const dispatch_context& ctx, command cmd, responder done) {
   if (std::holds_alternative<get_health>(cmd.what)) return done(render_health());
   if (std::holds_alternative<get_openapi>(cmd.what)) return done(openapi_response());
+  if (ctx.polls && std::holds_alternative<poll_token>(cmd.what))
+    return ctx.polls->add(ctx, std::move(cmd.token), std::move(done));
   auto j = std::make_shared<job>(job{ctx, std::move(cmd), std::move(done)});
   ctx.sys.spawn([j](self_ptr self) {
     if (route_of(j->cmd.route).auth == guard::active)

@@ -1,9 +1,11 @@
 // Beast server internals: the acceptor (with the connection cap and graceful drain) and
 // the per-connection session, written as do_x / on_x pairs like Beast's examples. Each
-// session runs on its own strand; the only cross-thread entry is the responder, which
-// posts the answer back to that strand.
+// session runs on its own strand (or, with a single io thread, on the io_context
+// itself); the only cross-thread entry is the responder, which hands the answer back to
+// that executor.
 #include "http/server.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -141,10 +143,10 @@ class session : public std::enable_shared_from_this<session> {
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec, false);
     phase_ = phase::busy;
+    if (parser_->is_done()) return on_body({});  // no body: skip a read that would only post
     const auto& req = parser_->get();
     auto expect = req.find(bhttp::field::expect);
-    if (!parser_->is_done() && expect != req.end() &&
-        iequals(sv(expect->value()), "100-continue")) {
+    if (expect != req.end() && iequals(sv(expect->value()), "100-continue")) {
       continue_ = bhttp::response<bhttp::empty_body>(bhttp::status::continue_, req.version());
       stream_.expires_after(st_->opts.write_timeout);
       return bhttp::async_write(stream_, continue_,
@@ -224,8 +226,11 @@ class session : public std::enable_shared_from_this<session> {
     if (!parsed.cmd) return send(std::move(parsed.rejection));
     if (st_->aborted || !st_->handler) return send(render_unavailable("the server is stopping"));
     st_->handler(std::move(*parsed.cmd), [self = shared_from_this()](response_out r) {
-      net::post(self->stream_.get_executor(),
-                [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
+      // Inline when already on the connection's executor (a batch of answers handed out
+      // on the io thread), else posted to it (a CAF worker). Nothing in handle() runs
+      // after the handler, so an inline send cannot interleave with it.
+      net::dispatch(self->stream_.get_executor(),
+                    [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
     });
   }
 
@@ -323,9 +328,13 @@ class session : public std::enable_shared_from_this<session> {
 // ---------------------------------------------------------------------------------------
 
 void server::state::do_accept(const std::shared_ptr<state>& self) {
-  acceptor.async_accept(net::make_strand(ioc), [self](beast::error_code ec, tcp::socket socket) {
+  auto on_accept = [self](beast::error_code ec, tcp::socket socket) {
     self->on_accept(self, ec, std::move(socket));
-  });
+  };
+  if (opts.single_io_thread)
+    acceptor.async_accept(ioc, std::move(on_accept));
+  else
+    acceptor.async_accept(net::make_strand(ioc), std::move(on_accept));
 }
 
 void server::state::on_accept(const std::shared_ptr<state>& self, beast::error_code ec,

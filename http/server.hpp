@@ -32,6 +32,9 @@ struct server_options {
   std::chrono::milliseconds drain_timeout{10'000};  ///< on stop, for in-flight requests
   size_t connections_max = 4096;  ///< more concurrent connections get 503 and are closed
   bool access_log = false;        ///< one stderr line per answered request
+  /// Exactly one thread runs the io_context: connections need no strand, and an answer
+  /// that arrives on that thread is written at once instead of after another hop.
+  bool single_io_thread = false;
 };
 
 /// Answers one command: calls `done` exactly once, from any thread, possibly later.

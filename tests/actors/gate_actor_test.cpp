@@ -170,6 +170,32 @@ TEST_F(GateActorTest, PollReportsStatusAndCheckGuardsRoutes) {
   EXPECT_EQ(who, 1u);
 }
 
+TEST_F(GateActorTest, BatchedPollAnswersEachTokenInOrderAsASinglePollWould) {
+  start(make_cfg(1, 0));
+  auto active = token_of(1);
+  auto second = token_of(2);
+  auto third = token_of(3);
+  auto left = token_of(4);
+  EXPECT_EQ(leave(left), code::ok);
+  std::vector<std::string> batch{third, "garbage", active, left, second, third};
+  auto [answers] = ask<std::vector<poll_answer>>(poll_atom::value, batch);
+  ASSERT_EQ(answers.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto [c, v] = poll(batch[i]);
+    EXPECT_EQ(answers[i].status, c) << "token " << i;
+    EXPECT_EQ(answers[i].view.token, v.token) << "token " << i;
+    EXPECT_EQ(answers[i].view.position, v.position) << "token " << i;
+    EXPECT_EQ(answers[i].view.active, v.active) << "token " << i;
+  }
+  EXPECT_EQ(answers[0].view.position, 2u);
+  EXPECT_EQ(answers[1].status, code::token_invalid);
+  EXPECT_TRUE(answers[2].view.active);
+  EXPECT_NE(answers[3].status, code::ok);
+  EXPECT_EQ(answers[4].view.position, 1u);
+  auto [none] = ask<std::vector<poll_answer>>(poll_atom::value, std::vector<std::string>{});
+  EXPECT_TRUE(none.empty());
+}
+
 TEST_F(GateActorTest, ForgedAndGarbageTokensAreInvalid) {
   start(make_cfg(1, 0));
   auto genuine = token_of(1);

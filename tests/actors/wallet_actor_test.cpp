@@ -133,6 +133,7 @@ gate_actor::behavior_type stub_gate(gate_actor::stateful_pointer<stub_gate_state
   return {
       [](issue_atom, user_id) { return std::make_tuple(code::created, token_view{}); },
       [](poll_atom, const std::string&) { return std::make_tuple(code::ok, token_view{}); },
+      [](poll_atom, const std::vector<std::string>&) { return std::vector<poll_answer>{}; },
       [](check_atom, const std::string&) { return std::make_tuple(code::ok, user_id{0}); },
       [](leave_atom, const std::string&) { return code::ok; },
       [=](end_atom, user_id u) {

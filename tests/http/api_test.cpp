@@ -69,6 +69,38 @@ TEST_F(ApiTest, PollAndLeave) {
   EXPECT_NE(back.json()["token"], token);
 }
 
+// concertd sends the polls of one io round to the gate as one message; each connection
+// must still get the answer for its own token, whatever else shared the batch.
+TEST_F(ApiTest, ConcurrentPollsEachGetTheirOwnAnswer) {
+  auto o = test_options();
+  o.system.gate.max_active = 4;
+  start(o);
+  constexpr int fans = 12;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < fans; ++i) tokens.push_back(token_for(200 + i));
+  tokens.push_back("garbled-token");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < tokens.size(); ++i)
+    threads.emplace_back([&, i] {
+      client own(port());
+      for (int n = 0; n < 25; ++n) {
+        auto r = own.request("GET", "/api/v1/queue/tokens/me", {}, bearer(tokens[i]));
+        if (i == fans) {
+          wrong += r.status != 401 || r.json()["code"] != "TOKEN_INVALID";
+          continue;
+        }
+        auto j = r.json();
+        bool active = i < 4;
+        wrong += r.status != 200 || j["token"] != tokens[i] || j["userId"] != 200 + i ||
+                 j["status"] != (active ? "ACTIVE" : "WAITING") ||
+                 (!active && j["position"] != i - 3);
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 TEST_F(ApiTest, UnknownOrGarbledTokensAreInvalid) {
   const std::string forged(43, 'A');  // the right shape, not signed by this server
   expect_problem(get("/api/v1/queue/tokens/me", forged), 401, "TOKEN_INVALID");

@@ -32,6 +32,9 @@ gate_actor::behavior_type silent_gate(gate_actor::pointer self) {
       [=](poll_atom, const std::string&) {
         return self->make_response_promise<code, token_view>();
       },
+      [=](poll_atom, const std::vector<std::string>&) {
+        return self->make_response_promise<std::vector<poll_answer>>();
+      },
       [=](check_atom, const std::string&) { return self->make_response_promise<code, user_id>(); },
       [=](leave_atom, const std::string&) { return self->make_response_promise<code>(); },
       [=](end_atom, user_id) { return self->make_response_promise<code>(); },
@@ -51,7 +54,9 @@ class TimeoutTest : public ::testing::Test {
     gate_ = sys_->spawn(silent_gate);
     system_handles actors;
     actors.gate = gate_;
-    dispatch_context ctx{*sys_, actors, stats_, 200ms};
+    // As in concertd, polls are batched: the deadline must hold for a batch too.
+    polls_ = make_poll_batcher(ioc_);
+    dispatch_context ctx{*sys_, actors, stats_, 200ms, polls_};
     server_options o;
     srv_ = std::make_unique<server>(ioc_, o, stats_, [ctx](command c, responder done) {
       dispatch(ctx, std::move(c), std::move(done));
@@ -68,6 +73,7 @@ class TimeoutTest : public ::testing::Test {
     work_.reset();
     io_.join();
     srv_->release_handler();  // its copy of the gate handle
+    close(*polls_);
     caf::anon_send_exit(gate_, caf::exit_reason::user_shutdown);
     gate_ = nullptr;
     sys_.reset();  // waits for the gate and any bridge actor
@@ -97,6 +103,7 @@ class TimeoutTest : public ::testing::Test {
   caf::actor_system_config cfg_;
   std::optional<caf::actor_system> sys_;
   gate_actor gate_;
+  std::shared_ptr<poll_batcher> polls_;
   std::unique_ptr<server> srv_;
   std::thread io_;
   uint16_t port_ = 0;
