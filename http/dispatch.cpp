@@ -1,12 +1,17 @@
-// One-shot bridge actors. A `job` holds the command and the responder; every `then`
-// captures the job by shared_ptr, because the spawn lambda itself does not outlive the
-// actor's start. The actor ends by itself once its last reply (or timeout) arrived.
+// The bridge actors. The io thread gathers the requests of one io round; one bridge
+// actor per round then runs each as a `job` (its command and responder; every `then`
+// captures the job by shared_ptr) and asks the gate about all polls in one message.
+// One spawn and one wake-up of CAF per round instead of per request. Requests carry no
+// CAF timeout (each would wake CAF's clock thread twice); a deadline per round, kept
+// on the io side, answers what is still open with 503 and ends the actor.
 #include "http/dispatch.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <caf/all.hpp>
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -17,24 +22,55 @@
 namespace concert::http {
 namespace {
 
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using self_ptr = caf::event_based_actor*;
+using steady = std::chrono::steady_clock;
+
+struct round;
+
 struct job {
-  dispatch_context ctx;
+  const dispatch_context* ctx;
   command cmd;
   responder done;
+  round* owner = nullptr;  ///< set once its bridge actor runs; outlives every use
+  bool answered = false;
 };
 using job_ptr = std::shared_ptr<job>;
-using self_ptr = caf::event_based_actor*;
 
-/// request(...).then(on_ok) with the shared error branch: timeouts and dead actors
-/// become 503.
+/// What one bridge actor serves; touched only by that actor.
+struct round {
+  std::shared_ptr<bridge> keep;  ///< the context the jobs point into
+  self_ptr self = nullptr;
+  /// The actor itself, for the deadline message: set by the io side before the round
+  /// is watched, read only there. A cycle only while the actor lives: its behavior,
+  /// which owns the round, is gone once it ends.
+  caf::actor handle;
+  std::vector<job_ptr> jobs;
+  std::vector<std::string> poll_tokens;
+  std::vector<responder> poll_dones;
+  bool polls_answered = false;
+  size_t open = 0;  ///< jobs not yet answered, plus one while the polls are open
+};
+
+/// One thing of the round answered: the actor ends with the last.
+void settle(round& r) {
+  if (--r.open == 0) r.self->quit();
+}
+
+/// Answers a job once; a late reply after its deadline is dropped.
+void reply(const job_ptr& j, response_out r) {
+  if (j->answered) return;
+  j->answered = true;
+  j->done(std::move(r));
+  settle(*j->owner);
+}
+
+/// request(...).then(on_ok) with the shared error branch: a dead actor becomes 503.
+/// No timeout per request: the round's deadline bounds the whole job (see bridge).
 template <class Handle, class OnOk, class... Ts>
 void ask(self_ptr self, const job_ptr& j, const Handle& dest, OnOk on_ok, Ts&&... xs) {
-  auto on_error = [j](caf::error& err) {
-    j->done(render_unavailable(err == caf::sec::request_timeout
-                                   ? "the system did not answer in time"
-                                   : "the system could not answer"));
-  };
-  self->request(dest, j->ctx.timeout, std::forward<Ts>(xs)...)
+  auto on_error = [j](caf::error&) { reply(j, render_unavailable("the system could not answer")); };
+  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
       .then(std::move(on_ok), std::move(on_error));
 }
 
@@ -42,63 +78,63 @@ void ask(self_ptr self, const job_ptr& j, const Handle& dest, OnOk on_ok, Ts&&..
 // actions act for the user the gate vouched for; the others get user 0 and ignore it.
 
 void run(self_ptr self, const job_ptr& j, user_id, const list_concerts&) {
-  auto on_ok = [j](std::vector<concert_info>& v) { j->done(render(code::ok, v)); };
-  ask(self, j, j->ctx.actors.catalog, on_ok, concerts_atom::value);
+  auto on_ok = [j](std::vector<concert_info>& v) { reply(j, render(code::ok, v)); };
+  ask(self, j, j->ctx->actors.catalog, on_ok, concerts_atom::value);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const list_schedules& a) {
-  auto on_ok = [j](code c, std::vector<schedule_info>& v) { j->done(render(c, v)); };
-  ask(self, j, j->ctx.actors.catalog, on_ok, schedules_atom::value, a.concert);
+  auto on_ok = [j](code c, std::vector<schedule_info>& v) { reply(j, render(c, v)); };
+  ask(self, j, j->ctx->actors.catalog, on_ok, schedules_atom::value, a.concert);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const list_seats& a) {
-  auto on_ok = [j](code c, std::vector<seat_info>& v) { j->done(render(c, v)); };
-  ask(self, j, j->ctx.actors.catalog, on_ok, seats_atom::value, a.schedule, a.all);
+  auto on_ok = [j](code c, std::vector<seat_info>& v) { reply(j, render(c, v)); };
+  ask(self, j, j->ctx->actors.catalog, on_ok, seats_atom::value, a.schedule, a.all);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id user, const hold_seat& a) {
-  auto on_ok = [j](code c, reservation& r) { j->done(render(c, r)); };
-  ask(self, j, j->ctx.actors.wallets, on_ok, hold_atom::value, user, a.schedule, a.seat);
+  auto on_ok = [j](code c, reservation& r) { reply(j, render(c, r)); };
+  ask(self, j, j->ctx->actors.wallets, on_ok, hold_atom::value, user, a.schedule, a.seat);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id user, const get_reservation& a) {
-  auto on_ok = [j](code c, reservation& r) { j->done(render(c, r)); };
-  ask(self, j, j->ctx.actors.wallets, on_ok, resv_atom::value, user, a.id);
+  auto on_ok = [j](code c, reservation& r) { reply(j, render(c, r)); };
+  ask(self, j, j->ctx->actors.wallets, on_ok, resv_atom::value, user, a.id);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id user, const pay_reservation& a) {
-  auto on_ok = [j](code c, payment& p) { j->done(render(c, p)); };
-  ask(self, j, j->ctx.actors.wallets, on_ok, pay_atom::value, user, a.id, a.idempotency_key);
+  auto on_ok = [j](code c, payment& p) { reply(j, render(c, p)); };
+  ask(self, j, j->ctx->actors.wallets, on_ok, pay_atom::value, user, a.id, a.idempotency_key);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const issue_token& a) {
-  auto on_ok = [j](code c, token_view& v) { j->done(render(c, v)); };
-  ask(self, j, j->ctx.actors.gate, on_ok, issue_atom::value, a.user);
+  auto on_ok = [j](code c, token_view& v) { reply(j, render(c, v)); };
+  ask(self, j, j->ctx->actors.gate, on_ok, issue_atom::value, a.user);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const poll_token&) {
-  auto on_ok = [j](code c, token_view& v) { j->done(render(c, v)); };
-  ask(self, j, j->ctx.actors.gate, on_ok, poll_atom::value, j->cmd.token);
+  auto on_ok = [j](code c, token_view& v) { reply(j, render(c, v)); };
+  ask(self, j, j->ctx->actors.gate, on_ok, poll_atom::value, j->cmd.token);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const leave_queue&) {
-  auto on_ok = [j](code c) { j->done(render_no_content(c)); };
-  ask(self, j, j->ctx.actors.gate, on_ok, leave_atom::value, j->cmd.token);
+  auto on_ok = [j](code c) { reply(j, render_no_content(c)); };
+  ask(self, j, j->ctx->actors.gate, on_ok, leave_atom::value, j->cmd.token);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const get_points& a) {
-  auto on_ok = [j, u = a.user](points b) { j->done(render_balance(code::ok, u, b)); };
-  ask(self, j, j->ctx.actors.wallets, on_ok, balance_atom::value, a.user);
+  auto on_ok = [j, u = a.user](points b) { reply(j, render_balance(code::ok, u, b)); };
+  ask(self, j, j->ctx->actors.wallets, on_ok, balance_atom::value, a.user);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const charge_points& a) {
-  auto on_ok = [j, u = a.user](code c, points b) { j->done(render_balance(c, u, b)); };
-  ask(self, j, j->ctx.actors.wallets, on_ok, charge_atom::value, a.user, a.amount);
+  auto on_ok = [j, u = a.user](code c, points b) { reply(j, render_balance(c, u, b)); };
+  ask(self, j, j->ctx->actors.wallets, on_ok, charge_atom::value, a.user, a.amount);
 }
 
 void run(self_ptr self, const job_ptr& j, user_id, const get_history& a) {
-  auto on_ok = [j](std::vector<history_entry>& v) { j->done(render(code::ok, v)); };
-  ask(self, j, j->ctx.actors.wallets, on_ok, history_atom::value, a.user);
+  auto on_ok = [j](std::vector<history_entry>& v) { reply(j, render(code::ok, v)); };
+  ask(self, j, j->ctx->actors.wallets, on_ok, history_atom::value, a.user);
 }
 
 /// Gate figures, then seat figures, then the text with the edge's own counters.
@@ -107,18 +143,18 @@ void run(self_ptr self, const job_ptr& j, user_id, const get_metrics&) {
     auto on_seats = [j, g](seat_stats& s) {
       response_out r;
       r.content_type = std::string(metrics_content_type);
-      r.body = j->ctx.stats.render(g, s);
-      j->done(std::move(r));
+      r.body = j->ctx->stats.render(g, s);
+      reply(j, std::move(r));
     };
-    ask(self, j, j->ctx.actors.catalog, on_seats, stats_atom::value);
+    ask(self, j, j->ctx->actors.catalog, on_seats, stats_atom::value);
   };
-  ask(self, j, j->ctx.actors.gate, on_gate, stats_atom::value);
+  ask(self, j, j->ctx->actors.gate, on_gate, stats_atom::value);
 }
 
 /// Health and OpenAPI are answered before any actor is spawned (see dispatch).
 template <class Local>
 void run(self_ptr, const job_ptr& j, user_id, const Local&) {
-  j->done(render_unavailable("no actor serves this route"));
+  reply(j, render_unavailable("no actor serves this route"));
 }
 
 void run_action(self_ptr self, const job_ptr& j, user_id user) {
@@ -134,10 +170,10 @@ void replay_payment(self_ptr self, const job_ptr& j, user_id user) {
   const auto& pay = std::get<pay_reservation>(j->cmd.what);
   auto on_ok = [self, j, user](code c, reservation& r) {
     if (c != code::ok || r.status != reservation_status::confirmed)
-      return j->done(outcome_problem(code::token_expired));
+      return reply(j, outcome_problem(code::token_expired));
     run_action(self, j, user);
   };
-  ask(self, j, j->ctx.actors.wallets, on_ok, resv_atom::value, user, pay.id);
+  ask(self, j, j->ctx->actors.wallets, on_ok, resv_atom::value, user, pay.id);
 }
 
 bool is_keyed_payment(const command& cmd) {
@@ -152,9 +188,17 @@ void run_guarded(self_ptr self, const job_ptr& j) {
     // The gate names the user of every genuine token, expired ones included.
     if (c == code::token_expired && user != 0 && is_keyed_payment(j->cmd))
       return replay_payment(self, j, user);
-    j->done(outcome_problem(c));
+    reply(j, outcome_problem(c));
   };
-  ask(self, j, j->ctx.actors.gate, on_check, check_atom::value, j->cmd.token);
+  ask(self, j, j->ctx->actors.gate, on_check, check_atom::value, j->cmd.token);
+}
+
+/// A command's whole course on bridge actor `self`: the token check first when guarded.
+void start(self_ptr self, const job_ptr& j) {
+  if (route_of(j->cmd.route).auth == guard::active)
+    run_guarded(self, j);
+  else
+    run_action(self, j, 0);
 }
 
 response_out openapi_response() {
@@ -166,103 +210,168 @@ response_out openapi_response() {
 
 }  // namespace
 
-class poll_batcher {
+class bridge : public std::enable_shared_from_this<bridge> {
  public:
-  explicit poll_batcher(boost::asio::io_context& ioc) : ioc_(ioc) {}
+  bridge(boost::asio::io_context& ioc, dispatch_context ctx)
+      : ioc_(ioc), ctx_(std::move(ctx)), timer_(ioc) {}
 
-  /// Adds one poll; the first of a round posts the flush behind what the round read.
-  void add(const dispatch_context& ctx, std::string token, responder done) {
+  /// Adds one request; the first of a round posts the flush behind what the round read.
+  void add(command cmd, responder done) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!closed_) {
-        tokens_.push_back(std::move(token));
-        dones_.push_back(std::move(done));
-        if (flush_posted_) return;
-        flush_posted_ = true;
-        boost::asio::post(ioc_, [this, ctx] { flush(ctx); });  // ctx.polls keeps this alive
+        // Not make_shared: the deadline queue's weak_ptr must not keep the memory.
+        if (!next_) next_ = std::shared_ptr<round>(new round);
+        if (std::holds_alternative<poll_token>(cmd.what)) {
+          next_->poll_tokens.push_back(std::move(cmd.token));
+          next_->poll_dones.push_back(std::move(done));
+        } else {
+          next_->jobs.push_back(std::make_shared<job>(job{&ctx_, std::move(cmd), std::move(done)}));
+        }
+        if (next_->jobs.size() + next_->poll_dones.size() == 1)
+          boost::asio::post(ioc_, [self = shared_from_this()] { self->flush(); });
         return;
       }
     }
     done(render_unavailable("the server is stopping"));
   }
 
+  /// Refuses what is gathered, and ends every open round now (as if its deadline had
+  /// passed): at shutdown no io thread may be left to run the deadline timer.
   void close() {
-    std::vector<responder> left;
+    std::shared_ptr<round> left;
+    std::vector<caf::actor> open;
     {
       std::lock_guard<std::mutex> lock(mu_);
       closed_ = true;
-      tokens_.clear();
-      left.swap(dones_);
+      left.swap(next_);
+      for (auto& d : deadlines_)
+        if (auto r = d.second.lock()) open.push_back(r->handle);
+      deadlines_.clear();
+      timer_.cancel();
     }
-    for (auto& done : left) done(render_unavailable("the server is stopping"));
+    for (auto& h : open) caf::anon_send(h, deadline_atom::value);
+    if (!left) return;
+    for (auto& done : left->poll_dones) done(render_unavailable("the server is stopping"));
+    for (auto& j : left->jobs) j->done(render_unavailable("the server is stopping"));
   }
 
  private:
-  /// One bridge actor, one gate message and one post back for the whole round; the
-  /// responses are rendered on the CAF side, off the io thread.
-  void flush(const dispatch_context& ctx) {
-    std::vector<std::string> tokens;
-    std::vector<responder> dones;
+  void flush() {
+    std::shared_ptr<round> r;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      flush_posted_ = false;
-      if (closed_ || dones_.empty()) return;
-      tokens.swap(tokens_);
-      dones.swap(dones_);
+      r.swap(next_);
     }
-    auto batch = std::make_shared<std::vector<responder>>(std::move(dones));
-    auto& ioc = ioc_;
-    auto answer = [batch, &ioc](std::vector<response_out> out) {
-      boost::asio::post(ioc, [batch, out = std::move(out)]() mutable {
-        for (size_t i = 0; i < batch->size(); ++i) (*batch)[i](std::move(out[i]));
-      });
+    if (!r) return;
+    r->keep = shared_from_this();
+    // The init function gives its reference up to the behavior (CAF may keep the
+    // function object as long as the actor object).
+    auto actor = ctx_.sys.spawn([owned = r](self_ptr self) mutable -> caf::behavior {
+      auto r = std::move(owned);
+      run_round(self, r);
+      return {[r](deadline_atom) { expire(*r); }};
+    });
+    watch(r, std::move(actor));
+  }
+
+  static void run_round(self_ptr self, const std::shared_ptr<round>& r) {
+    r->self = self;
+    r->open = r->jobs.size() + (r->poll_dones.empty() ? 0 : 1);
+    for (auto& j : r->jobs) {
+      j->owner = r.get();
+      start(self, j);
+    }
+    if (r->poll_dones.empty()) return;
+    auto* rp = r.get();
+    auto on_ok = [rp](std::vector<poll_answer>& answers) {
+      std::vector<response_out> out;
+      out.reserve(rp->poll_dones.size());
+      for (size_t i = 0; i < rp->poll_dones.size(); ++i)
+        out.push_back(i < answers.size() ? render(answers[i].status, answers[i].view)
+                                         : render_unavailable("the gate lost a poll"));
+      answer_polls(*rp, std::move(out));
     };
-    ctx.sys.spawn([ctx, batch, answer, tokens = std::move(tokens)](self_ptr self) mutable {
-      auto on_ok = [batch, answer](std::vector<poll_answer>& answers) {
-        std::vector<response_out> out;
-        out.reserve(batch->size());
-        for (size_t i = 0; i < batch->size(); ++i)
-          out.push_back(i < answers.size() ? render(answers[i].status, answers[i].view)
-                                           : render_unavailable("the gate lost a poll"));
-        answer(std::move(out));
-      };
-      auto on_error = [batch, answer](caf::error& err) {
-        auto r = render_unavailable(err == caf::sec::request_timeout
-                                        ? "the system did not answer in time"
-                                        : "the system could not answer");
-        answer(std::vector<response_out>(batch->size(), r));
-      };
-      self->request(ctx.actors.gate, ctx.timeout, poll_atom::value, std::move(tokens))
-          .then(std::move(on_ok), std::move(on_error));
+    auto on_error = [rp](caf::error&) {
+      answer_polls(*rp,
+                   std::vector<response_out>(rp->poll_dones.size(),
+                                             render_unavailable("the system could not answer")));
+    };
+    self->request(r->keep->ctx_.actors.gate, caf::infinite, poll_atom::value,
+                  std::move(r->poll_tokens))
+        .then(std::move(on_ok), std::move(on_error));
+  }
+
+  /// The polls' answers go back in one post; the io thread hands them out.
+  static void answer_polls(round& r, std::vector<response_out> out) {
+    if (r.polls_answered) return;
+    r.polls_answered = true;
+    auto dones = std::move(r.poll_dones);
+    boost::asio::post(r.keep->ioc_, [dones = std::move(dones), out = std::move(out)]() mutable {
+      for (size_t i = 0; i < dones.size(); ++i) dones[i](std::move(out[i]));
+    });
+    settle(r);
+  }
+
+  /// The round's deadline passed: whatever is still open gets 503.
+  static void expire(round& r) {
+    auto late = render_unavailable("the system did not answer in time");
+    if (!r.poll_dones.empty())
+      answer_polls(r, std::vector<response_out>(r.poll_dones.size(), late));
+    auto jobs = r.jobs;  // reply() may end the actor
+    for (auto& j : jobs) reply(j, late);
+  }
+
+  /// Deadlines are kept here, in round order (the timeout is the same for all), with
+  /// one timer for the earliest; a round that already ended is gone and skipped.
+  void watch(const std::shared_ptr<round>& r, caf::actor actor) {
+    std::lock_guard<std::mutex> lock(mu_);
+    r->handle = std::move(actor);
+    if (closed_) return;
+    deadlines_.emplace_back(steady::now() + ctx_.timeout, r);
+    if (deadlines_.size() == 1) arm();
+  }
+
+  void arm() {  // with mu_ held
+    timer_.expires_at(deadlines_.front().first);
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (auto self = weak.lock(); self && !ec) self->on_timer();
     });
   }
 
+  void on_timer() {
+    std::vector<caf::actor> due;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto now = steady::now();
+      while (!deadlines_.empty() && deadlines_.front().first <= now) {
+        if (auto r = deadlines_.front().second.lock()) due.push_back(r->handle);
+        deadlines_.pop_front();
+      }
+      if (!deadlines_.empty()) arm();
+    }
+    for (auto& h : due) caf::anon_send(h, deadline_atom::value);
+  }
+
   boost::asio::io_context& ioc_;
+  const dispatch_context ctx_;
   std::mutex mu_;
-  std::vector<std::string> tokens_;
-  std::vector<responder> dones_;
-  bool flush_posted_ = false;
+  std::shared_ptr<round> next_;  ///< the round being gathered
+  std::deque<std::pair<steady::time_point, std::weak_ptr<round>>> deadlines_;
+  boost::asio::steady_timer timer_;
   bool closed_ = false;
 };
 
-std::shared_ptr<poll_batcher> make_poll_batcher(boost::asio::io_context& ioc) {
-  return std::make_shared<poll_batcher>(ioc);
+std::shared_ptr<bridge> make_bridge(boost::asio::io_context& ioc, dispatch_context ctx) {
+  return std::make_shared<bridge>(ioc, std::move(ctx));
 }
 
-void close(poll_batcher& b) { b.close(); }
+void close(bridge& b) { b.close(); }
 
-void dispatch(const dispatch_context& ctx, command cmd, responder done) {
+void dispatch(bridge& b, command cmd, responder done) {
   if (std::holds_alternative<get_health>(cmd.what)) return done(render_health());
   if (std::holds_alternative<get_openapi>(cmd.what)) return done(openapi_response());
-  if (ctx.polls && std::holds_alternative<poll_token>(cmd.what))
-    return ctx.polls->add(ctx, std::move(cmd.token), std::move(done));
-  auto j = std::make_shared<job>(job{ctx, std::move(cmd), std::move(done)});
-  ctx.sys.spawn([j](self_ptr self) {
-    if (route_of(j->cmd.route).auth == guard::active)
-      run_guarded(self, j);
-    else
-      run_action(self, j, 0);
-  });
+  b.add(std::move(cmd), std::move(done));
 }
 
 }  // namespace concert::http

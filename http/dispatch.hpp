@@ -1,8 +1,8 @@
-// The bridge from the HTTP edge into the actors. Each command gets a one-shot
-// event-based actor that asks the gate (for guarded routes), then the catalog or the
-// wallet registry, with a finite timeout, renders the reply with render.hpp and hands
-// it to the responder; then it ends. Nothing here blocks: io threads never wait on an
-// actor (caf-0.17.md "Bridging"). A timeout or a dead actor answers 503.
+// The bridge from the HTTP edge into the actors. Each command is asked of the gate (for
+// guarded routes), then of the catalog or the wallet registry, by a short-lived
+// event-based actor; the reply is rendered with render.hpp and handed to the responder.
+// Nothing here blocks: io threads never wait on an actor (caf-0.17.md "Bridging"). A
+// missed deadline or a dead actor answers 503.
 #pragma once
 
 #include <caf/fwd.hpp>
@@ -21,31 +21,31 @@ class io_context;
 
 namespace concert::http {
 
-/// Gathers the polls (GET /queue/tokens/me) read in one round of an io_context and
-/// sends them to the gate as one message: the polling hot path then crosses from the
-/// io thread to CAF and back once per round instead of once per request.
-class poll_batcher;
-
-/// A batcher whose flushes run on `ioc` (the io_context the server runs on).
-std::shared_ptr<poll_batcher> make_poll_batcher(boost::asio::io_context& ioc);
-
-/// Answers the polls still gathered with 503 and sends no more to the gate; later polls
-/// get 503 at once. Call before the actor system stops.
-void close(poll_batcher& b);
-
 struct dispatch_context {
   caf::actor_system& sys;
   system_handles actors;
   metrics& stats;
-  /// Bound on each actor request; past it the client gets 503 SERVICE_UNAVAILABLE.
+  /// Bound on each request's whole course through the actors; past it the client gets
+  /// 503 SERVICE_UNAVAILABLE.
   std::chrono::milliseconds timeout{5000};
-  /// Null: each poll is a request of its own.
-  std::shared_ptr<poll_batcher> polls = nullptr;
 };
 
-/// Answers `cmd` through `done` (called once, from a CAF worker or, for answers that
-/// need no actor, right here). `ctx` is copied; what it refers to must outlive the
-/// call's completion.
-void dispatch(const dispatch_context& ctx, command cmd, responder done);
+/// Hands the requests read in one round of an io_context to CAF together: one bridge
+/// actor per round runs them all, and the polls (GET /queue/tokens/me, the hot path)
+/// go to the gate as one message answered with one post back. The io thread then
+/// crosses to CAF and back about once per round instead of once per request.
+class bridge;
+
+/// A bridge whose rounds end on `ioc` (the io_context the server runs on); `ctx` must
+/// outlive every answer.
+std::shared_ptr<bridge> make_bridge(boost::asio::io_context& ioc, dispatch_context ctx);
+
+/// Answers `cmd` through `done`: called once, from a CAF worker, from the io thread, or
+/// right here for answers that need no actor.
+void dispatch(bridge& b, command cmd, responder done);
+
+/// Answers what is still gathered with 503 and hands nothing more to CAF; later
+/// requests get 503 at once. Call before the actor system stops.
+void close(bridge& b);
 
 }  // namespace concert::http

@@ -79,7 +79,7 @@ struct node::impl {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   system_handles actors;
-  std::shared_ptr<poll_batcher> polls;
+  std::shared_ptr<bridge> edge;
   std::unique_ptr<server> srv;
   std::vector<std::thread> io;
   net::signal_set signals;
@@ -128,19 +128,22 @@ void node::impl::start() {
     }
     actors = std::move(opened.value());
   }
-  polls = make_poll_batcher(ioc);
-  dispatch_context ctx{*sys, actors, stats, opts.actor_timeout, polls};
+  edge = make_bridge(ioc, dispatch_context{*sys, actors, stats, opts.actor_timeout});
   auto server_opts = opts.server;
   server_opts.single_io_thread = io_threads == 1;
-  srv = std::make_unique<server>(ioc, server_opts, stats, [ctx, this](command c, responder done) {
-    if (std::holds_alternative<take_backup>(c.what)) return backup(c, std::move(done));
-    dispatch(ctx, std::move(c), std::move(done));
-  });
+  srv = std::make_unique<server>(ioc, server_opts, stats,
+                                 [edge = edge, this](command c, responder done) {
+                                   if (std::holds_alternative<take_backup>(c.what))
+                                     return backup(c, std::move(done));
+                                   dispatch(*edge, std::move(c), std::move(done));
+                                 });
   try {
     port = srv->start();
   } catch (...) {
     stop_system(actors);  // else ~actor_system waits for the actors' timers
     srv.reset();          // its handler holds handles too (see finish)
+    close(*edge);
+    edge.reset();
     actors = system_handles{};
     throw;
   }
@@ -196,10 +199,11 @@ void node::impl::finish() {
   ioc.restart();
   ioc.run_for(std::chrono::seconds(2));
   srv->release_handler();  // the handler's copy of the handles would keep the writer alive
-  close(*polls);           // a flush still queued must not reach the stopped system
+  close(*edge);            // open rounds end now; a flush still queued must not reach the system
   stop_system(actors);
-  // Drop our handles first: a detached actor's thread (the store writer) ends only once
-  // nothing refers to it, and ~actor_system waits for that thread.
+  // Drop our handles first (the bridge has copies): a detached actor's thread (the
+  // store writer) ends only once nothing refers to it, and ~actor_system waits for it.
+  edge.reset();
   actors = system_handles{};
   sys.reset();  // waits for every actor, bridge actors included
   // Answers the bridge actors posted meanwhile go to closed connections; run them now,

@@ -54,12 +54,11 @@ class TimeoutTest : public ::testing::Test {
     gate_ = sys_->spawn(silent_gate);
     system_handles actors;
     actors.gate = gate_;
-    // As in concertd, polls are batched: the deadline must hold for a batch too.
-    polls_ = make_poll_batcher(ioc_);
-    dispatch_context ctx{*sys_, actors, stats_, 200ms, polls_};
+    // As in concertd: requests go through the bridge, whose deadline is per io round.
+    bridge_ = make_bridge(ioc_, dispatch_context{*sys_, actors, stats_, 200ms});
     server_options o;
-    srv_ = std::make_unique<server>(ioc_, o, stats_, [ctx](command c, responder done) {
-      dispatch(ctx, std::move(c), std::move(done));
+    srv_ = std::make_unique<server>(ioc_, o, stats_, [b = bridge_](command c, responder done) {
+      dispatch(*b, std::move(c), std::move(done));
     });
     port_ = srv_->start();
     work_.emplace(ioc_.get_executor());
@@ -73,7 +72,8 @@ class TimeoutTest : public ::testing::Test {
     work_.reset();
     io_.join();
     srv_->release_handler();  // its copy of the gate handle
-    close(*polls_);
+    close(*bridge_);
+    bridge_.reset();
     caf::anon_send_exit(gate_, caf::exit_reason::user_shutdown);
     gate_ = nullptr;
     sys_.reset();  // waits for the gate and any bridge actor
@@ -103,7 +103,7 @@ class TimeoutTest : public ::testing::Test {
   caf::actor_system_config cfg_;
   std::optional<caf::actor_system> sys_;
   gate_actor gate_;
-  std::shared_ptr<poll_batcher> polls_;
+  std::shared_ptr<bridge> bridge_;
   std::unique_ptr<server> srv_;
   std::thread io_;
   uint16_t port_ = 0;
