@@ -70,7 +70,7 @@ void for_each_knob(sim_options& o, F&& f) {
   f("poll-ms", o.poll_ms, "live/http: longest real wait between polls (-1: 20 live, 500 http)");
   f("user-base", o.user_base, "http: fans are users BASE+1..BASE+N (0: picked from the clock)");
   f("concurrency", o.concurrency, "live: fans in flight; http: connections");
-  f("threads", o.threads, "live: CAF worker threads (0: the CPUs this process may use)");
+  f("threads", o.threads, "live: CAF worker threads (0: one, the fastest on 2 cores)");
   f("drivers", o.drivers, "live: driver actors the fans are split over (0: auto)");
   f("request-timeout-ms", o.request_timeout_ms, "live/http: a request fails after (0: never)");
 }

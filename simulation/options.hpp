@@ -33,7 +33,7 @@ struct sim_options {
   std::string mode_name = "inproc";
   std::string target;          ///< http mode: http://host:port
   uint32_t concurrency = 256;  ///< live: fans in flight; http: connections
-  uint32_t threads = 0;        ///< live: CAF worker threads (0: the usable CPUs)
+  uint32_t threads = 0;        ///< live: CAF worker threads (0: one)
   uint32_t drivers = 0;        ///< live: driver actors the fans are split over (0: auto)
   uint64_t seed = 1;
   std::string report;         ///< JSON report path

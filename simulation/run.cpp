@@ -325,7 +325,11 @@ run_report run_in_process(const sim_options& o, const progress_fn& progress) {
   const catalog_data cat = catalog_for(o.workload);
   const store_dir dir =
       inproc && (o.restarts > 0 || !o.data_dir.empty()) ? store_dir{o.data_dir} : store_dir{};
-  sim_caf_config cfg{inproc, o.threads};
+  // Live default: one worker. On 2 cores two workers were slower (115-127k against
+  // 169-172k ops/s, docs/simulation.md): fine-grained messages between them wake the
+  // other side each time, while one worker leaves the second core to CAF's clock
+  // thread and the main thread.
+  sim_caf_config cfg{inproc, o.threads > 0 ? o.threads : 1u};
   caf::actor_system sys{cfg};
   auto opened = open_sim_system(sys, o, inproc ? onsale_epoch_us : 0, cat, dir);
   if (!opened.ok())
