@@ -97,7 +97,8 @@ cli_outcome parse_command_line(int argc, const char* const* argv, std::ostream& 
   app.add_option("--idle-timeout-seconds", idle_conn_s,
                  "close a connection without a complete request header after this long")
       ->check(CLI::Range(int64_t{1}, int64_t{3600}));
-  app.add_option("--request-timeout-ms", timeout_ms, "bound on each actor request; then 503")
+  app.add_option("--request-timeout-ms", timeout_ms,
+                 "bound on a request's way through the actors; then 503")
       ->check(CLI::Range(int64_t{10}, int64_t{600'000}));
   app.add_option("--durability", durability,
                  "group: many writes per fsync; fsync: one fsync per write (both ack after fsync)")
