@@ -179,7 +179,9 @@ void node::impl::request_stop() {
     stop_requested = true;
   }
   srv->stop([this] {
-    // Drained: nothing in flight is left, so the io threads may run out of work.
+    // Drained: nothing in flight is left, so the io threads may run out of work (the
+    // bridge's pending deadline timer would hold them until it fired).
+    close(*edge);
     boost::system::error_code ec;
     signals.cancel(ec);
     work.reset();

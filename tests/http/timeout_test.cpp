@@ -69,10 +69,10 @@ class TimeoutTest : public ::testing::Test {
     std::promise<void> drained;
     srv_->stop([&] { drained.set_value(); });
     EXPECT_EQ(drained.get_future().wait_for(5s), std::future_status::ready);
+    close(*bridge_);  // its deadline timer would keep the io thread running
     work_.reset();
     io_.join();
     srv_->release_handler();  // its copy of the gate handle
-    close(*bridge_);
     bridge_.reset();
     caf::anon_send_exit(gate_, caf::exit_reason::user_shutdown);
     gate_ = nullptr;
