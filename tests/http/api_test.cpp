@@ -70,10 +70,17 @@ TEST_F(ApiTest, PollAndLeave) {
 }
 
 // concertd sends the polls of one io round to the gate as one message; each connection
-// must still get the answer for its own token, whatever else shared the batch.
-TEST_F(ApiTest, ConcurrentPollsEachGetTheirOwnAnswer) {
+// must still get the answer for its own token, whatever else shared the batch. With two
+// io threads, rounds are gathered and handed out on either thread.
+class IoRoundTest : public ApiTest {
+ protected:
+  void polls_each_get_their_own_answer(unsigned io_threads);
+};
+
+void IoRoundTest::polls_each_get_their_own_answer(unsigned io_threads) {
   auto o = test_options();
   o.system.gate.max_active = 4;
+  o.io_threads = io_threads;
   start(o);
   constexpr int fans = 12;
   std::vector<std::string> tokens;
@@ -99,6 +106,37 @@ TEST_F(ApiTest, ConcurrentPollsEachGetTheirOwnAnswer) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(IoRoundTest, ConcurrentPollsEachGetTheirOwnAnswer) { polls_each_get_their_own_answer(1); }
+
+TEST_F(IoRoundTest, ConcurrentPollsEachGetTheirOwnAnswerOnTwoIoThreads) {
+  polls_each_get_their_own_answer(2);
+}
+
+// Guarded routes from many connections on two io threads: every hold is answered, and
+// each seat has exactly one winner.
+TEST_F(IoRoundTest, ConcurrentHoldsOnTwoIoThreadsHaveOneWinnerPerSeat) {
+  auto o = test_options();
+  o.io_threads = 2;
+  start(o);
+  constexpr int fans = 16;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < fans; ++i) tokens.push_back(token_for(300 + i));
+  std::atomic<int> created{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < fans; ++i)
+    threads.emplace_back([&, i] {
+      client own(port());
+      auto r =
+          own.request("POST", "/api/v1/reservations",
+                      json{{"scheduleId", 5}, {"seatNo", 1 + i % 4}}.dump(), bearer(tokens[i]));
+      if (r.status == 201) ++created;
+      if (r.status == 409 && r.json()["code"] == "SEAT_UNAVAILABLE") ++conflicts;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created.load(), 4);
+  EXPECT_EQ(conflicts.load(), fans - 4);
 }
 
 TEST_F(ApiTest, UnknownOrGarbledTokensAreInvalid) {
