@@ -75,7 +75,32 @@ TEST_F(ApiTest, PollAndLeave) {
 class IoRoundTest : public ApiTest {
  protected:
   void polls_each_get_their_own_answer(unsigned io_threads);
+  /// `fans` connections hold at once, fan i seat 1 + i % `seats` of schedule 5: each
+  /// seat has exactly one winner, every other fan gets 409 SEAT_UNAVAILABLE.
+  void holds_race(unsigned io_threads, int fans, int seats);
 };
+
+void IoRoundTest::holds_race(unsigned io_threads, int fans, int seats) {
+  auto o = test_options();
+  o.io_threads = io_threads;
+  start(o);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < fans; ++i) tokens.push_back(token_for(100 + i));
+  std::atomic<int> created{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < fans; ++i)
+    threads.emplace_back([&, i] {
+      client own(port());
+      auto r =
+          own.request("POST", "/api/v1/reservations",
+                      json{{"scheduleId", 5}, {"seatNo", 1 + i % seats}}.dump(), bearer(tokens[i]));
+      if (r.status == 201) ++created;
+      if (r.status == 409 && r.json()["code"] == "SEAT_UNAVAILABLE") ++conflicts;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(created.load(), seats);
+  EXPECT_EQ(conflicts.load(), fans - seats);
+}
 
 void IoRoundTest::polls_each_get_their_own_answer(unsigned io_threads) {
   auto o = test_options();
@@ -114,30 +139,11 @@ TEST_F(IoRoundTest, ConcurrentPollsEachGetTheirOwnAnswerOnTwoIoThreads) {
   polls_each_get_their_own_answer(2);
 }
 
+TEST_F(IoRoundTest, ConcurrentHoldsOnOneSeatHaveOneWinner) { holds_race(1, 8, 1); }
+
 // Guarded routes from many connections on two io threads: every hold is answered, and
 // each seat has exactly one winner.
-TEST_F(IoRoundTest, ConcurrentHoldsOnTwoIoThreadsHaveOneWinnerPerSeat) {
-  auto o = test_options();
-  o.io_threads = 2;
-  start(o);
-  constexpr int fans = 16;
-  std::vector<std::string> tokens;
-  for (int i = 0; i < fans; ++i) tokens.push_back(token_for(300 + i));
-  std::atomic<int> created{0}, conflicts{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < fans; ++i)
-    threads.emplace_back([&, i] {
-      client own(port());
-      auto r =
-          own.request("POST", "/api/v1/reservations",
-                      json{{"scheduleId", 5}, {"seatNo", 1 + i % 4}}.dump(), bearer(tokens[i]));
-      if (r.status == 201) ++created;
-      if (r.status == 409 && r.json()["code"] == "SEAT_UNAVAILABLE") ++conflicts;
-    });
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(created.load(), 4);
-  EXPECT_EQ(conflicts.load(), fans - 4);
-}
+TEST_F(IoRoundTest, ConcurrentHoldsOnTwoIoThreadsHaveOneWinnerPerSeat) { holds_race(2, 16, 4); }
 
 TEST_F(ApiTest, UnknownOrGarbledTokensAreInvalid) {
   const std::string forged(43, 'A');  // the right shape, not signed by this server
@@ -355,26 +361,6 @@ TEST_F(ApiTest, UnpaidHoldLapses) {
   // Someone else can take the seat now.
   auto other = token_for(9);
   EXPECT_EQ(post("/api/v1/reservations", {{"scheduleId", 4}, {"seatNo", 5}}, other).status, 201u);
-}
-
-TEST_F(ApiTest, ConcurrentHoldsOnOneSeatHaveOneWinner) {
-  start();
-  constexpr int fans = 8;
-  std::vector<std::string> tokens;
-  for (int i = 0; i < fans; ++i) tokens.push_back(token_for(100 + i));
-  std::atomic<int> created{0}, conflicts{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < fans; ++i)
-    threads.emplace_back([&, i] {
-      client own(port());
-      auto r = own.request("POST", "/api/v1/reservations",
-                           json{{"scheduleId", 5}, {"seatNo", 1}}.dump(), bearer(tokens[i]));
-      if (r.status == 201) ++created;
-      if (r.status == 409 && r.json()["code"] == "SEAT_UNAVAILABLE") ++conflicts;
-    });
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(created.load(), 1);
-  EXPECT_EQ(conflicts.load(), fans - 1);
 }
 
 }  // namespace
