@@ -112,11 +112,6 @@ void run(self_ptr self, const job_ptr& j, user_id, const issue_token& a) {
   ask(self, j, j->ctx->actors.gate, on_ok, issue_atom::value, a.user);
 }
 
-void run(self_ptr self, const job_ptr& j, user_id, const poll_token&) {
-  auto on_ok = [j](code c, token_view& v) { reply(j, render(c, v)); };
-  ask(self, j, j->ctx->actors.gate, on_ok, poll_atom::value, j->cmd.token);
-}
-
 void run(self_ptr self, const job_ptr& j, user_id, const leave_queue&) {
   auto on_ok = [j](code c) { reply(j, render_no_content(c)); };
   ask(self, j, j->ctx->actors.gate, on_ok, leave_atom::value, j->cmd.token);
@@ -151,7 +146,8 @@ void run(self_ptr self, const job_ptr& j, user_id, const get_metrics&) {
   ask(self, j, j->ctx->actors.gate, on_gate, stats_atom::value);
 }
 
-/// Health and OpenAPI are answered before any actor is spawned (see dispatch).
+/// Never reached: health and OpenAPI are answered before any actor is spawned (see
+/// dispatch), and polls go to the gate together, per round (bridge::run_round).
 template <class Local>
 void run(self_ptr, const job_ptr& j, user_id, const Local&) {
   reply(j, render_unavailable("no actor serves this route"));
