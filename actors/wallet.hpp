@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -128,7 +127,9 @@ class wallet {
   std::vector<history_entry> history_;  ///< oldest first
   std::map<reservation_id, held> reservations_;
   std::map<std::string, pay_outcome> keys_;
-  std::deque<std::string> key_order_;                     ///< oldest first, for the max_keys bound
+  /// Oldest first, for the max_keys bound. A vector, not a deque: an empty deque
+  /// allocates a 512-byte node, and every activated wallet has one.
+  std::vector<std::string> key_order_;
   std::map<std::string, reservation_id> keys_in_flight_;  ///< keys of running payments
   size_t paying_count_ = 0;
   uint64_t revision_ = 0;

@@ -9,7 +9,6 @@
 
 #include <caf/error.hpp>
 
-#include <deque>
 #include <functional>
 #include <tuple>
 #include <utility>
@@ -34,27 +33,29 @@ class write_chain {
   bool failed() const { return static_cast<bool>(failure_); }
   const caf::error& failure() const { return failure_; }
   /// Writes sent and not acknowledged yet (an actor with any is busy).
-  size_t pending() const { return waiting_.size(); }
+  size_t pending() const { return waiting_.size() - head_; }
 
   /// Sends `batch` to the writer and runs `ok` once it is durable, or `fail` with the
   /// error. An empty batch sends nothing: `ok` runs once every write sent before is
   /// durable (at once when none is pending). After a failure, `fail` runs at once.
   /// REQUIRES: the chain lives in `self`'s state (the replies refer back to it).
-  template <class Self>
-  void commit(Self* self, write_batch batch, ok_fn ok, error_fn fail) {
+  /// The continuations become std::functions only when they have to wait.
+  template <class Self, class Ok, class Fail>
+  void commit(Self* self, write_batch batch, Ok&& ok, Fail&& fail) {
     if (failed()) {
       fail(failure_);
       return;
     }
-    if (!persistent() || (batch.empty() && waiting_.empty())) {
+    if (!persistent() || (batch.empty() && pending() == 0)) {
       ok();
       return;
     }
     if (batch.empty()) {  // acks arrive in order, so the last write's ack covers all
-      waiting_.back().push_back({std::move(ok), std::move(fail)});
+      waiting_.back().push_back({std::forward<Ok>(ok), std::forward<Fail>(fail)});
       return;
     }
-    waiting_.push_back({{std::move(ok), std::move(fail)}});
+    waiting_.emplace_back();
+    waiting_.back().push_back({std::forward<Ok>(ok), std::forward<Fail>(fail)});
     self->request(writer_, caf::infinite, write_atom::value, std::move(batch))
         .then([this](uint64_t) { settle(nullptr); }, [this](caf::error& err) { settle(&err); });
   }
@@ -67,8 +68,14 @@ class write_chain {
 
   /// The oldest pending write was answered: run what waited for it.
   void settle(const caf::error* err) {
-    auto steps = std::move(waiting_.front());
-    waiting_.pop_front();
+    auto steps = std::move(waiting_[head_]);
+    if (++head_ == waiting_.size()) {  // drained: reuse the storage from the start
+      waiting_.clear();
+      head_ = 0;
+    } else if (head_ >= 64 && head_ * 2 >= waiting_.size()) {  // never drained: compact
+      waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
     if (err != nullptr && !failed()) failure_ = *err;
     for (auto& s : steps) {
       if (err != nullptr)
@@ -80,7 +87,10 @@ class write_chain {
 
   store_actor writer_;
   caf::error failure_;
-  std::deque<std::vector<continuation>> waiting_;  ///< per pending write, oldest first
+  /// Per write sent, oldest first, from index head_ on. Not a deque: an empty deque
+  /// allocates a 512-byte node, and every wallet has a chain.
+  std::vector<std::vector<continuation>> waiting_;
+  size_t head_ = 0;
 };
 
 /// Delivers `values` through `rp` once `batch` and every earlier write of `chain` are
