@@ -14,11 +14,13 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -39,7 +41,6 @@ constexpr auto sell_retry_interval = std::chrono::seconds(1);
 
 using pay_promise = caf::typed_response_promise<code, payment>;
 using hold_promise = caf::typed_response_promise<code, reservation>;
-using stop_promise = caf::typed_response_promise<std::string>;
 
 // ---------------------------------------------------------------------------------
 // The per-user wallet actor.
@@ -63,8 +64,7 @@ struct wallet_state {
   bool passivation_asked = false;
   /// Requests with the key of a running payment: they get its result.
   std::map<std::string, std::vector<pay_promise>> waiters;
-  /// The registry's stop, answered once nothing is in flight.
-  std::vector<stop_promise> stops;
+  bool stop_asked = false;        ///< by the registry: report and quit once nothing is in flight
   write_chain chain;              ///< in memory unless spawned with a writer
   uint64_t written_revision = 0;  ///< core.revision() as last sent to the writer
   payment_crash_point crash_at = payment_crash_point::none;
@@ -84,31 +84,22 @@ bool busy(const wallet_state& st) {
          !st.in_doubt.empty();
 }
 
-void arm_idle(wallet_pointer self, time_us after) {
-  self->delayed_send(self, std::chrono::microseconds(after), idle_atom::value);
-}
-
-/// One idle timer per wallet at a time: re-armed for the rest of the idle time instead
-/// of once per message. A busy wallet (hold or payment in flight) never passivates.
+/// The registry's idle check: a wallet idle for the whole idle timeout with nothing in
+/// flight asks to be passivated; a busy or recently used one waits for a later check.
 void on_idle(wallet_pointer self) {
   auto& st = self->state;
-  if (st.passivation_asked) return;
-  auto idle_for = now_of(self) - st.last_active;
-  if (!busy(st) && idle_for >= st.cfg.idle_timeout) {
-    st.passivation_asked = true;
-    self->send(st.registry, passiv_atom::value, st.core.user());
-    return;
-  }
-  arm_idle(self, busy(st) ? st.cfg.idle_timeout : st.cfg.idle_timeout - idle_for);
+  if (st.passivation_asked || busy(st)) return;
+  if (now_of(self) - st.last_active < st.cfg.idle_timeout) return;
+  st.passivation_asked = true;
+  self->send(st.registry, passiv_atom::value, st.core.user());
 }
 
-/// Answers the registry's stop once no operation is in flight, then quits.
+/// Reports to the registry's stop once no operation is in flight, then quits.
 void try_stop(wallet_pointer self) {
   auto& st = self->state;
-  if (st.stops.empty() || busy(st)) return;
+  if (!st.stop_asked || busy(st)) return;
   auto bytes = st.core.empty() ? std::string{} : st.core.encode();
-  for (auto& rp : st.stops) rp.deliver(bytes);
-  st.stops.clear();
+  self->send(st.registry, stopped_atom::value, st.core.user(), std::move(bytes));
   self->quit();
 }
 
@@ -365,7 +356,6 @@ user_wallet_actor::behavior_type wallet_behavior(wallet_pointer self, wallet cor
   st.chain = write_chain{std::move(persist.writer)};
   st.crash_at = persist.crash_at;
   touch(self);
-  if (cfg.idle_timeout > 0) arm_idle(self, cfg.idle_timeout);  // <= 0: never passivate
   return {
       [=](charge_atom, user_id, points amount) {
         auto rp = self->make_response_promise<code, points>();
@@ -403,10 +393,8 @@ user_wallet_actor::behavior_type wallet_behavior(wallet_pointer self, wallet cor
         return pay(self, rid, key);
       },
       [=](stop_atom) {
-        auto rp = self->make_response_promise<std::string>();
-        self->state.stops.push_back(rp);
+        self->state.stop_asked = true;
         try_stop(self);
-        return rp;
       },
       [=](idle_atom) { on_idle(self); },
       [=](retry_atom, reservation_id rid) { on_retry(self, rid); },
@@ -422,9 +410,13 @@ using parked_request = std::function<void(const caf::expected<user_wallet_actor>
 
 struct registry_entry {
   user_wallet_actor wallet;
+  time_us last_routed = 0;  ///< for the idle sweep
   bool stopping = false;
   std::vector<parked_request> parked;
 };
+
+/// Sweeps per idle timeout: an idle wallet goes at most a quarter late.
+constexpr time_us sweeps_per_idle = 4;
 
 struct registry_state {
   wallet_persistence persist;
@@ -433,13 +425,36 @@ struct registry_state {
   gate_actor gate;
   time_base tb;
   std::shared_ptr<wallet_archive> archive;
-  std::map<user_id, registry_entry> live;
+  std::unordered_map<user_id, registry_entry> live;
   std::map<caf::actor_addr, user_id> users_by_addr;  ///< for down messages
+  bool sweep_armed = false;
   wallet_stats stats;
   static inline const char* name = "wallet_registry";
 };
 
 using registry_pointer = wallet_registry_actor::stateful_pointer<registry_state>;
+
+time_us now_of(registry_pointer self) { return self->state.tb.now(self->clock()); }
+
+void arm_sweep(registry_pointer self) {
+  auto& st = self->state;
+  if (st.sweep_armed || st.cfg.idle_timeout <= 0) return;
+  st.sweep_armed = true;
+  const time_us period = std::max<time_us>(1, st.cfg.idle_timeout / sweeps_per_idle);
+  self->delayed_send(self, std::chrono::microseconds(period), idle_atom::value);
+}
+
+/// Asks every wallet not routed to for the idle timeout whether it is idle (it knows
+/// its own last activity and whether anything is in flight); runs while any is live.
+void sweep(registry_pointer self) {
+  auto& st = self->state;
+  st.sweep_armed = false;
+  const time_us now = now_of(self);
+  for (auto& [u, e] : st.live)
+    if (!e.stopping && now - e.last_routed >= st.cfg.idle_timeout)
+      self->send(e.wallet, idle_atom::value);
+  if (!st.live.empty()) arm_sweep(self);
+}
 
 /// The user's live entry, activating the wallet from the archive when needed. nullptr
 /// when the user has no wallet anywhere and `create` is false (so reads of a never-seen
@@ -469,6 +484,8 @@ caf::expected<registry_entry*> entry_for(registry_pointer self, user_id u, bool 
   ++st.stats.activated_total;
   auto& e = st.live[u];
   e.wallet = std::move(w);
+  e.last_routed = now_of(self);
+  arm_sweep(self);
   return &e;
 }
 
@@ -487,18 +504,19 @@ Promise route(registry_pointer self, user_id u, bool create, Promise rp, Unknown
     on_unknown(rp);
     return rp;
   }
-  parked_request send = [rp, xs...](const caf::expected<user_wallet_actor>& w) mutable {
+  auto& entry = **e;
+  if (!entry.stopping) {
+    entry.last_routed = now_of(self);
+    rp.delegate(entry.wallet, xs...);
+    return rp;
+  }
+  entry.parked.push_back([rp, xs...](const caf::expected<user_wallet_actor>& w) mutable {
     if (w)
       rp.delegate(*w, xs...);
     else
       rp.deliver(w.error());
-  };
-  if ((*e)->stopping) {
-    (*e)->parked.push_back(std::move(send));
-    ++self->state.stats.parked_total;
-  } else {
-    send((*e)->wallet);
-  }
+  });
+  ++self->state.stats.parked_total;
   return rp;
 }
 
@@ -535,9 +553,7 @@ void on_passivate(registry_pointer self, user_id u) {
   auto addr = i->second.wallet.address();
   if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != addr) return;
   i->second.stopping = true;
-  self->request(i->second.wallet, caf::infinite, stop_atom::value)
-      .then([=](std::string& bytes) { stopped(self, u, addr, std::move(bytes)); },
-            [=](caf::error&) { stopped(self, u, addr, std::nullopt); });
+  self->send(i->second.wallet, stop_atom::value);
 }
 
 void on_down(registry_pointer self, const caf::down_msg& dm) {
@@ -614,6 +630,11 @@ wallet_registry_actor::behavior_type registry_behavior(registry_pointer self, wa
             [](auto& rp) { rp.deliver(code::reservation_not_found, payment{}); }, a, u, rid, key);
       },
       [=](passiv_atom, user_id u) { on_passivate(self, u); },
+      [=](idle_atom) { sweep(self); },
+      [=](stopped_atom, user_id u, std::string& bytes) {
+        stopped(self, u, caf::actor_cast<caf::actor_addr>(self->current_sender()),
+                std::move(bytes));
+      },
       [=](stats_atom) {
         auto s = self->state.stats;
         s.live = self->state.live.size();

@@ -41,7 +41,8 @@ using wallet_actor = caf::typed_actor<
 struct wallet_config {
   points max_balance = 100'000'000;
   uint32_t max_holds_per_user = 4;
-  time_us idle_timeout = seconds_us(60);  ///< a wallet idle this long is passivated
+  /// A wallet idle this long is passivated (within a quarter more; <= 0: never).
+  time_us idle_timeout = seconds_us(60);
 };
 
 wallet_actor spawn_wallets(caf::actor_system& sys, wallet_config cfg, catalog_actor catalog,

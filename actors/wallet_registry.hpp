@@ -20,13 +20,16 @@ namespace concert {
 /// A wallet's own timer: ask the seat again whether an in-doubt sale happened.
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
-/// One user's wallet actor: the public protocol plus the registry's stop request
-/// (answered with the encoded wallet, empty when there is nothing to keep, once no
-/// operation is in flight; the wallet then quits), its own idle timer, and the retry of
-/// a sale whose answer was lost (timeout or error after the debit).
-using user_wallet_actor =
-    wallet_actor::extend<caf::replies_to<stop_atom>::with<std::string>, caf::reacts_to<idle_atom>,
-                         caf::reacts_to<retry_atom, reservation_id>>;
+/// A stopping wallet's last word to the registry: its user and encoded state.
+using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
+
+/// One user's wallet actor: the public protocol plus the registry's stop (once no
+/// operation is in flight the wallet sends `stopped` with its encoded state, empty when
+/// there is nothing to keep, and quits), the registry's idle check (the wallet
+/// asks to be passivated when it has been idle long enough and nothing is in flight), and
+/// the retry of a sale whose answer was lost (timeout or error after the debit).
+using user_wallet_actor = wallet_actor::extend<caf::reacts_to<stop_atom>, caf::reacts_to<idle_atom>,
+                                               caf::reacts_to<retry_atom, reservation_id>>;
 
 /// Test-only crash points in the payment protocol: the wallet stops working on the
 /// payment right there (answering the caller with an error and writing nothing more),
@@ -59,10 +62,18 @@ typename Inspector::result_type inspect(Inspector& f, wallet_stats& x) {
            x.parked_total);
 }
 
-/// The registry: routes by user id; an idle wallet asks to be passivated (the sender
-/// must be the user's current wallet).
-using wallet_registry_actor = wallet_actor::extend<caf::reacts_to<passiv_atom, user_id>,
-                                                   caf::replies_to<stats_atom>::with<wallet_stats>>;
+/// The registry: routes by user id; an idle wallet asks to be passivated and reports
+/// itself stopped (the sender must be the user's current wallet; one-way messages, as a
+/// sweep can stop thousands of wallets at once and CAF 0.17 keeps pending requests in a
+/// flat vector). One idle sweep for all wallets (its own timer,
+/// every idle_timeout / 4 while any wallet is live) sends the idle check to each wallet
+/// not routed to for idle_timeout: a timer per wallet cost a clock-thread wake-up per
+/// activation. So an idle wallet goes between idle_timeout and idle_timeout * 5/4 after
+/// its last activity.
+using wallet_registry_actor =
+    wallet_actor::extend<caf::reacts_to<passiv_atom, user_id>, caf::reacts_to<idle_atom>,
+                         caf::reacts_to<stopped_atom, user_id, std::string>,
+                         caf::replies_to<stats_atom>::with<wallet_stats>>;
 
 /// Spawns the registry over the given archive (spawn_wallets uses a memory archive).
 /// The archive is used only from the registry actor. With `persist.writer` the archive

@@ -18,6 +18,7 @@
 
 #include "actors/wallet_actor.hpp"
 #include "actors/wallet_registry.hpp"
+#include "simulation/virtual_time.hpp"
 
 using namespace concert;
 using namespace std::chrono_literals;
@@ -251,10 +252,10 @@ class WalletActorTest : public ::testing::Test {
     EXPECT_TRUE(r);
     return r ? std::get<0>(*r) : wallet_stats{};
   }
-  /// Lets virtual time pass, then runs everything that became due.
+  /// Lets virtual time pass, each timer firing at its own time (the registry's idle
+  /// sweep is periodic), then runs everything that became due.
   void pass(time_us d) {
-    sched.advance_time(std::chrono::microseconds(d));
-    sched.run();
+    sim::run_until(sched, sched.clock().now() + std::chrono::microseconds(d));
   }
   /// A user with `points` points and one fresh hold; returns its reservation id.
   reservation_id user_with_hold(user_id u, points amount) {
@@ -535,15 +536,20 @@ TEST_F(WalletActorTest, ActivityPostponesPassivation) {
   EXPECT_EQ(balance(1), 1);  // activity at t = 40 s
   pass(seconds_us(40));      // t = 80 s: idle only 40 s
   EXPECT_EQ(stats().live, 1u);
-  pass(seconds_us(20));  // t = 100 s: idle 60 s
+  pass(seconds_us(20) - 1);  // t = 100 s less 1 us: idle just under 60 s
+  EXPECT_EQ(stats().live, 1u);
+  pass(wcfg.idle_timeout / 4 + 1);  // the first sweep after 60 s of idleness
   EXPECT_EQ(stats().live, 0u);
   EXPECT_EQ(stats().activated_total, 1u);
 }
 
 TEST_F(WalletActorTest, RequestsArrivingDuringPassivationAreNotLost) {
   ASSERT_EQ(std::get<0>(charge(1, 100)), code::ok);
-  sched.advance_time(std::chrono::microseconds(wcfg.idle_timeout));
-  ASSERT_TRUE(sched.try_run_once());  // the wallet sees it is idle and asks to stop
+  pass(wcfg.idle_timeout - 1);  // the sweeps so far found it busy too recently
+  EXPECT_EQ(stats().live, 1u);
+  sched.advance_time(std::chrono::microseconds(1));  // the sweep at the idle timeout
+  ASSERT_TRUE(sched.try_run_once());                 // the registry's sweep sends the idle check
+  ASSERT_TRUE(sched.try_run_once());                 // the wallet sees it is idle and asks to stop
   ASSERT_TRUE(sched.try_run_once());  // the registry marks it stopping and sends stop
   auto h1 = self->request(wallets, caf::infinite, charge_atom::value, user_id{1}, points{23});
   auto h2 = self->request(wallets, caf::infinite, balance_atom::value, user_id{1});
