@@ -36,7 +36,9 @@ struct driver_state {
   // Think times wait in this wheel behind one CAF timer for the earliest of them: a
   // delayed_send per fan step would cost an allocation and a multimap insert each, and
   // fans due in the same millisecond share one timer.
-  wake_wheel wakes;
+  // Small (4 s span) unless one driver has all the fans: a full wheel is 1.5 MB of empty
+  // slots, and the live mode runs 64 drivers.
+  wake_wheel wakes{1000, 1u << 12};
   std::vector<uint32_t> due_now;  ///< scratch for wake()
   std::set<time_us> armed;        ///< due times of the wake timers in flight
   rng jitter{0};                  ///< fault injection: extra delay per request
@@ -510,6 +512,7 @@ caf::behavior driver(driver_actor* self, driver_context* ctx, uint32_t shard, ca
   st.shards = ctx->drivers;
   st.lead = std::move(lead);
   st.jitter = rng{ctx->jitter_seed ^ shard};
+  if (st.shards == 1) st.wakes = wake_wheel{};  // all the fans: the full 65 s span
   const uint32_t own = (static_cast<uint32_t>(ctx->fans.size()) + st.shards - 1) / st.shards;
   st.pending.resize(own);
   st.request_gen.resize(own, 0);
