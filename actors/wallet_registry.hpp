@@ -62,14 +62,13 @@ typename Inspector::result_type inspect(Inspector& f, wallet_stats& x) {
            x.parked_total);
 }
 
-/// The registry: routes by user id; an idle wallet asks to be passivated and reports
-/// itself stopped (the sender must be the user's current wallet; one-way messages, as a
-/// sweep can stop thousands of wallets at once and CAF 0.17 keeps pending requests in a
-/// flat vector). One idle sweep for all wallets (its own timer,
-/// every idle_timeout / 4 while any wallet is live) sends the idle check to each wallet
-/// not routed to for idle_timeout: a timer per wallet cost a clock-thread wake-up per
-/// activation. So an idle wallet goes between idle_timeout and idle_timeout * 5/4 after
-/// its last activity.
+/// The registry: routes by user id. One idle sweep for all wallets (its own timer, every
+/// idle_timeout / 4 while any wallet is live) sends the idle check to each wallet not
+/// routed to for idle_timeout (a timer per wallet cost a clock-thread wake-up per
+/// activation), so an idle wallet goes between idle_timeout and idle_timeout * 5/4 after
+/// its last activity. An idle wallet asks to be passivated and reports itself stopped;
+/// the sender must be the user's current wallet. Both are one-way: a sweep can stop
+/// thousands of wallets at once, and CAF 0.17 keeps pending requests in a flat vector.
 using wallet_registry_actor =
     wallet_actor::extend<caf::reacts_to<passiv_atom, user_id>, caf::reacts_to<idle_atom>,
                          caf::reacts_to<stopped_atom, user_id, std::string>,
