@@ -580,6 +580,16 @@ TEST_F(WalletActorTest, PassivateFromAnyoneButTheCurrentWalletIsIgnored) {
   EXPECT_EQ(balance(1), 100);
 }
 
+TEST_F(WalletActorTest, StoppedFromAnyoneButTheCurrentWalletIsIgnored) {
+  ASSERT_EQ(std::get<0>(charge(1, 100)), code::ok);
+  self->send(wallets, stopped_atom::value, user_id{1}, std::string{"not a wallet"});
+  sched.run();
+  EXPECT_EQ(stats().live, 1u);
+  EXPECT_EQ(stats().passivated_total, 0u);
+  EXPECT_EQ(archive->size(), 0u);
+  EXPECT_EQ(balance(1), 100);
+}
+
 TEST_F(WalletActorTest, SlowPaymentKeepsTheWalletAliveAndOthersServed) {
   wcfg.idle_timeout = seconds_us(1);
   start();
