@@ -3,7 +3,11 @@
 // tick is pending at the line's next due event, so admissions, TTL expiries and idle
 // drops happen on time even when nobody asks. Tokens are signed and checked here.
 // With a store, the tokens that changed in a step (issued, admitted, ended) are written
-// as one batch and the reply waits for it; poll refreshes are not written.
+// as one batch and the reply waits for it; poll refreshes are not written. Two replies
+// need not wait for every write: a token check waits only when the token itself has an
+// unacknowledged write (an unrelated admission's fsync is not its business), and the end
+// of a payer's token answers once its write is queued (the wallet's next write follows
+// it in the writer's FIFO, and the writer is fail-stop, so that ack covers both).
 #include "actors/gate_actor.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -12,6 +16,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "actors/persistent_spawn.hpp"
 #include "actors/queue_line.hpp"
@@ -31,7 +36,9 @@ struct gate_state {
   /// Times of the tick messages still in flight, earliest first. A tick cannot be
   /// cancelled, so one is only added when it is earlier than every pending one.
   std::set<time_us> ticks;
-  write_chain chain;               ///< in memory unless spawned with a writer
+  write_chain chain;  ///< in memory unless spawned with a writer
+  /// Tokens with a write not acknowledged yet, and how many such writes each has.
+  std::unordered_map<uint64_t, uint32_t> unsettled;
   uint64_t written_next_seq = 0;   ///< the gate_seq counter as last written
   std::vector<uint64_t> admitted;  ///< admission order (only with log_admissions)
   static inline const char* name = "gate";
@@ -68,28 +75,39 @@ void arm(gate_pointer self, time_us now) {
   self->scheduled_send(self, st.tb.to_clock(*due), tick_atom::value);
 }
 
-/// The records of every token that changed since the last call, and the sequence
-/// counter when it moved (so a number is never handed out twice across restarts).
-write_batch changes(gate_pointer self) {
+/// Writes the records of every token that changed since the last call, and the sequence
+/// counter when it moved (so a number is never handed out twice across restarts). The
+/// changed tokens count as unsettled until the write is acknowledged.
+void write_changes(gate_pointer self) {
   auto& st = self->state;
+  if (!st.chain.persistent()) return;
   write_batch b;
-  if (!st.chain.persistent()) return b;
-  for (auto seq : st.line.drain_changes()) {
+  auto seqs = st.line.drain_changes();
+  for (auto seq : seqs) {
     if (auto t = st.line.token(seq))
       b.put(family::gate, keys::encode_gate_token(seq),
             records::encode_gate_token({t->user, t->active, t->admitted_at}));
     else
       b.erase(family::gate, keys::encode_gate_token(seq));
+    ++st.unsettled[seq];
   }
   auto next = st.line.next_sequence();
   if (next != st.written_next_seq) {
     b.put(family::meta, keys::encode_counter(records::gate_seq_counter), keys::be64(next));
     st.written_next_seq = next;
   }
-  return b;
+  if (b.empty()) return;
+  auto settled = [self, seqs] {
+    for (auto seq : seqs) {
+      auto i = self->state.unsettled.find(seq);
+      if (--i->second == 0) self->state.unsettled.erase(i);
+    }
+  };
+  st.chain.commit(self, std::move(b), settled, [settled](const caf::error&) { settled(); });
 }
 
-/// Ends a step: arms the next tick and answers once the step's changes are durable.
+/// Ends a step: arms the next tick, writes the step's changes and answers once they and
+/// every earlier write are durable.
 template <class... Ts, class... Vs>
 caf::typed_response_promise<Ts...> respond(gate_pointer self, time_us now,
                                            caf::typed_response_promise<Ts...> rp, Vs... values) {
@@ -98,15 +116,36 @@ caf::typed_response_promise<Ts...> respond(gate_pointer self, time_us now,
     rp.deliver(std::move(values)...);  // in memory: nothing to wait for, no continuation
     return rp;
   }
-  deliver_durable(self, self->state.chain, changes(self), rp, std::move(values)...);
+  write_changes(self);
+  deliver_durable(self, self->state.chain, write_batch{}, rp, std::move(values)...);
+  return rp;
+}
+
+/// Like respond, but waits only while token `seq` has an unacknowledged write: the answer
+/// shows that token alone. `queued_is_enough` answers even then, once the write is queued
+/// (the end of a payer's token, see the top of the file). A failed store still answers
+/// with its error.
+template <class... Ts, class... Vs>
+caf::typed_response_promise<Ts...> respond_for(gate_pointer self, time_us now, uint64_t seq,
+                                               bool queued_is_enough,
+                                               caf::typed_response_promise<Ts...> rp,
+                                               Vs... values) {
+  auto& st = self->state;
+  if (!st.chain.persistent()) return respond(self, now, rp, std::move(values)...);
+  arm(self, now);
+  write_changes(self);  // this step's own changes count too
+  if (!queued_is_enough && st.unsettled.count(seq) != 0) {
+    deliver_durable(self, st.chain, write_batch{}, rp, std::move(values)...);
+  } else if (st.chain.failed()) {
+    rp.deliver(st.chain.failure());
+  } else {
+    rp.deliver(std::move(values)...);
+  }
   return rp;
 }
 
 /// A step nobody waits for (a tick): its changes are written all the same.
-void persist_quietly(gate_pointer self) {
-  self->state.chain.commit(
-      self, changes(self), [] {}, [](const caf::error&) {});
-}
+void persist_quietly(gate_pointer self) { write_changes(self); }
 
 caf::typed_response_promise<code, token_view> on_issue(gate_pointer self, user_id user) {
   auto rp = self->make_response_promise<code, token_view>();
@@ -161,7 +200,7 @@ caf::typed_response_promise<code, user_id> on_check(gate_pointer self, const std
   auto claims = self->state.codec.decode(token);
   if (!claims) return respond(self, now, rp, code::token_invalid, user_id{0});
   auto c = self->state.line.check(claims->seq, claims->user, now);
-  return respond(self, now, rp, c, claims->user);
+  return respond_for(self, now, claims->seq, false, rp, c, claims->user);
 }
 
 caf::typed_response_promise<code> on_leave(gate_pointer self, const std::string& token) {
@@ -175,7 +214,7 @@ caf::typed_response_promise<code> on_leave(gate_pointer self, const std::string&
 caf::typed_response_promise<code> on_end(gate_pointer self, user_id user) {
   auto rp = self->make_response_promise<code>();
   auto now = catch_up(self);
-  return respond(self, now, rp, self->state.line.end_user(user, now));
+  return respond_for(self, now, 0, true, rp, self->state.line.end_user(user, now));
 }
 
 gate_actor::behavior_type gate(gate_pointer self, gate_config cfg, time_base tb,

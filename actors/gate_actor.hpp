@@ -30,11 +30,14 @@ using gate_actor = caf::typed_actor<
     caf::replies_to<poll_atom, std::vector<std::string>>::with<std::vector<poll_answer>>,
     /// The guard in front of catalog, seat and payment routes: `ok` with the token's
     /// user when ACTIVE; token_invalid, token_expired or queue_not_admitted otherwise.
+    /// With a store it waits only while this token has a write in flight.
     caf::replies_to<check_atom, std::string>::with<code, user_id>,
     /// The holder leaves the line or frees its active slot. ok, token_invalid, token_expired.
     caf::replies_to<leave_atom, std::string>::with<code>,
     /// The user's payment completed: its active token ends and the next fan comes in.
-    /// ok, or token_expired when the user had no live token.
+    /// ok, or token_expired when the user had no live token. With a store it answers
+    /// once the end's write is queued, not durable: the caller's next write to the same
+    /// writer lands after it (FIFO, fail-stop), so that write's ack covers both.
     caf::replies_to<end_atom, user_id>::with<code>,
     /// Queue figures (waiting, active, admitted) for metrics and the simulation report.
     caf::replies_to<stats_atom>::with<gate_stats>,

@@ -66,10 +66,15 @@ void answer(block_pointer self, write_batch b, caf::typed_response_promise<Ts...
       [rp](const caf::error& err) mutable { rp.deliver(err); });
 }
 
-/// A payment step's reply: the record of the seat carrying `rid` is written on success.
-caf::typed_response_promise<code> answer_step(block_pointer self, reservation_id rid, code c) {
+/// A payment step's reply; `durable` steps write the record of the seat carrying `rid`
+/// on success. Lock and unlock are not durable: the stored record stays HELD, which
+/// recovery treats like PAYING (an open intent completes the sale, none lets the hold
+/// lapse at its deadline), so a payment costs one synced seat write, the sale.
+caf::typed_response_promise<code> answer_step(block_pointer self, reservation_id rid, code c,
+                                              bool durable) {
   auto rp = self->make_response_promise<code>();
-  auto batch = c == code::ok ? seat_batch(self, self->state.block->seat_of(rid)) : write_batch{};
+  auto batch =
+      durable && c == code::ok ? seat_batch(self, self->state.block->seat_of(rid)) : write_batch{};
   answer(self, std::move(batch), rp, c);
   return rp;
 }
@@ -123,13 +128,13 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
         auto now = now_of(self);
         auto c = self->state.block->lock(user, rid, now);
         if (c == code::ok) arm(self, rid, now + self->state.block->params().pay_timeout);
-        return answer_step(self, rid, c);
+        return answer_step(self, rid, c, false);
       },
       [=](sell_atom, user_id user, reservation_id rid) {
-        return answer_step(self, rid, self->state.block->sell(user, rid, now_of(self)));
+        return answer_step(self, rid, self->state.block->sell(user, rid, now_of(self)), true);
       },
       [=](unlock_atom, user_id user, reservation_id rid) {
-        return answer_step(self, rid, self->state.block->unlock(user, rid, now_of(self)));
+        return answer_step(self, rid, self->state.block->unlock(user, rid, now_of(self)), false);
       },
       [=](stats_atom) {
         auto rp = self->make_response_promise<seat_stats>();

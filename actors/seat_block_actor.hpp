@@ -37,9 +37,11 @@ using seat_block_actor = caf::typed_actor<
 /// Spawns an actor owning `block` (fresh, or restored from a snapshot). `listener` (may be
 /// null) receives (avail, index, count) at start and after every change of the available
 /// count. Live holds and locks of a restored block get their clean-up timers again.
-/// With a `writer`, every hold, lock, sell and unlock writes the changed seat's record and
-/// is answered only once it is durable (a lapse writes nothing: it is recomputed from the
-/// deadline); after a failed write every request is answered with the error.
+/// With a `writer`, every hold and sale writes the changed seat's record and is answered
+/// only once it is durable; other requests wait for earlier writes. A lapse writes
+/// nothing (it is recomputed from the deadline), nor do lock and unlock (the stored HELD
+/// record means the same to recovery, docs/persistence.md). After a failed write every
+/// request is answered with the error.
 seat_block_actor spawn_seat_block(caf::actor_system& sys, seat_block block,
                                   seat_count_listener listener, uint32_t index, time_base tb,
                                   store_actor writer = {});

@@ -215,7 +215,9 @@ bool crashed_at(wallet_pointer self, const payment_run& run, payment_crash_point
 }
 
 /// Step 4: the seat is sold; end the user's token so the next fan comes in, then close
-/// the intent. A failed end does not undo the sale: the token's TTL ends it anyway.
+/// the intent. The gate answers once the end's write is queued, so the closing write
+/// follows it and its ack covers both. A failed end does not undo the sale: the token's
+/// TTL ends it anyway.
 void end_token(wallet_pointer self, const payment_run& run, const payment& paid) {
   auto& st = self->state;
   auto done = [=] {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/persistent_spawn.hpp"
 #include "actors/token_codec.hpp"
 
 using namespace concert;
@@ -49,6 +50,35 @@ gate_config make_cfg(int64_t cap, double rate, int64_t ttl_s = 600, int64_t idle
   return c;
 }
 
+/// A store writer that acknowledges nothing until the test releases its writes, so a
+/// test sees which replies wait for a write's fsync. Promises must be delivered inside
+/// the actor, so the writer's internal flush message is the test's button: 0 acks every
+/// held write, 1 fails them.
+struct held_writes {
+  std::vector<caf::typed_response_promise<uint64_t>> waiting;
+};
+
+store_actor::behavior_type holding_writer(store_actor::pointer self,
+                                          std::shared_ptr<held_writes> held) {
+  return {
+      [=](write_atom, const write_batch&) {
+        held->waiting.push_back(self->make_response_promise<uint64_t>());
+        return held->waiting.back();
+      },
+      [](caf::get_atom, family, const std::string&) { return caf::make_result(false, ""); },
+      [](stats_atom) { return store_stats{}; },
+      [=](flush_atom, uint64_t fail) {
+        for (auto& rp : held->waiting) {
+          if (fail != 0)
+            rp.deliver(make_error(store_errc::io, "injected"));
+          else
+            rp.deliver(uint64_t{1});
+        }
+        held->waiting.clear();
+      },
+  };
+}
+
 class GateActorTest : public ::testing::Test {
  protected:
   // Member order matters: config, system, scheduler, scoped actor, then actors.
@@ -59,9 +89,11 @@ class GateActorTest : public ::testing::Test {
   caf::scoped_actor self{sys};
   time_base tb = make_time_base(sys, t0);
   gate_actor gate;
+  store_actor writer;  ///< only in the tests with a holding writer
 
   ~GateActorTest() override {
     if (gate) caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+    if (writer) caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     sched.run();
   }
 
@@ -104,6 +136,31 @@ class GateActorTest : public ::testing::Test {
   code leave(const std::string& t) { return std::get<0>(ask<code>(leave_atom::value, t)); }
   code end(user_id u) { return std::get<0>(ask<code>(end_atom::value, u)); }
   gate_stats stats() { return std::get<0>(ask<gate_stats>(stats_atom::value)); }
+
+  /// A gate over a holding writer, which the fixture keeps in `writer`.
+  std::shared_ptr<held_writes> start_held(const gate_config& gc) {
+    auto held = std::make_shared<held_writes>();
+    writer = sys.spawn(holding_writer, held);
+    gate = spawn_gate_persistent(sys, gc, tb, gate_recovery{}, writer);
+    sched.run();
+    return held;
+  }
+  /// Acknowledges (or fails) every write the holding writer holds.
+  void release(bool fail = false) {
+    caf::anon_send(writer, flush_atom::value, uint64_t{fail ? 1u : 0u});
+    sched.run();
+  }
+
+  /// Issues `u` a token through the holding writer and acknowledges its write.
+  std::string issue_settled(user_id u) {
+    auto rh = self->request(gate, caf::infinite, issue_atom::value, u);
+    sched.run();
+    release();
+    std::string token;
+    rh.receive([&](code, const token_view& v) { token = v.token; },
+               [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
+    return token;
+  }
 
   /// Pending timer deadlines on the virtual clock, as epoch microseconds.
   std::vector<time_us> pending_timers() {
@@ -353,4 +410,60 @@ TEST_F(GateActorTest, AdmissionLogIsEmptyUnlessAskedFor) {
   start(make_cfg(1, 0));
   token_of(1);
   EXPECT_TRUE(std::get<0>(ask<std::vector<uint64_t>>(admissions_atom::value)).empty());
+}
+
+TEST_F(GateActorTest, WithAStoreACheckWaitsOnlyWhileItsOwnTokenHasAWriteInFlight) {
+  auto held = start_held(make_cfg(10, 0));
+  auto fail = [&](caf::error& e) { ADD_FAILURE() << sys.render(e); };
+  auto a = issue_settled(1);
+  auto b = issue_settled(2);
+
+  // b leaves; the leave's write is not acknowledged yet.
+  auto leave_b = self->request(gate, caf::infinite, leave_atom::value, b);
+  sched.run();
+  ASSERT_EQ(held->waiting.size(), 1u);
+  auto check_a = self->request(gate, caf::infinite, check_atom::value, a);
+  sched.run();
+  EXPECT_EQ(self->mailbox().size(), 1u) << "a's check does not wait for b's write";
+  check_a.receive(
+      [&](code c, user_id u) {
+        EXPECT_EQ(c, code::ok);
+        EXPECT_EQ(u, 1u);
+      },
+      fail);
+  auto check_b = self->request(gate, caf::infinite, check_atom::value, b);
+  sched.run();
+  EXPECT_EQ(self->mailbox().size(), 0u) << "b's check would show the leave: it waits";
+  release();
+  EXPECT_EQ(self->mailbox().size(), 2u);
+  leave_b.receive([&](code c) { EXPECT_EQ(c, code::ok); }, fail);
+  check_b.receive([&](code c, user_id) { EXPECT_EQ(c, code::token_expired); }, fail);
+
+  // The end of a payer's token answers once its write is queued: the wallet's next
+  // write follows it through the same writer.
+  auto end_a = self->request(gate, caf::infinite, end_atom::value, user_id{1});
+  sched.run();
+  EXPECT_EQ(held->waiting.size(), 1u);
+  EXPECT_EQ(self->mailbox().size(), 1u) << "the end does not wait for its fsync";
+  end_a.receive([&](code c) { EXPECT_EQ(c, code::ok); }, fail);
+  release();
+}
+
+TEST_F(GateActorTest, WithAStoreAFailedWriteFailsEveryLaterCheck) {
+  start_held(make_cfg(10, 0));
+  auto a = issue_settled(1);
+  auto b = issue_settled(2);
+  auto leave_b = self->request(gate, caf::infinite, leave_atom::value, b);
+  sched.run();
+  release(/*fail=*/true);
+  int errors = 0;
+  auto count_error = [&](caf::error&) { ++errors; };
+  leave_b.receive([&](code) { ADD_FAILURE() << "the leave answered"; }, count_error);
+  auto check_a = self->request(gate, caf::infinite, check_atom::value, a);
+  sched.run();
+  check_a.receive([&](code, user_id) { ADD_FAILURE() << "a's check answered"; }, count_error);
+  auto end_a = self->request(gate, caf::infinite, end_atom::value, user_id{1});
+  sched.run();
+  end_a.receive([&](code) { ADD_FAILURE() << "the end answered"; }, count_error);
+  EXPECT_EQ(errors, 3) << "the leave, and every later check and end, fail";
 }
