@@ -66,16 +66,13 @@ void answer(block_pointer self, write_batch b, caf::typed_response_promise<Ts...
       [rp](const caf::error& err) mutable { rp.deliver(err); });
 }
 
-/// A payment step's reply; `durable` steps write the record of the seat carrying `rid`
-/// on success. Lock and unlock are not durable: the stored record stays HELD, which
-/// recovery treats like PAYING (an open intent completes the sale, none lets the hold
-/// lapse at its deadline), so a payment costs one synced seat write, the sale.
-caf::typed_response_promise<code> answer_step(block_pointer self, reservation_id rid, code c,
-                                              bool durable) {
+/// A payment step's reply that writes nothing, after the block's earlier writes. Lock and
+/// unlock are not written: the stored record stays HELD, which recovery treats like
+/// PAYING (an open intent completes the sale, none lets the hold lapse at its deadline),
+/// so a payment costs one synced seat write, the sale.
+caf::typed_response_promise<code> answer_step(block_pointer self, code c) {
   auto rp = self->make_response_promise<code>();
-  auto batch =
-      durable && c == code::ok ? seat_batch(self, self->state.block->seat_of(rid)) : write_batch{};
-  answer(self, std::move(batch), rp, c);
+  answer(self, write_batch{}, rp, c);
   return rp;
 }
 
@@ -128,13 +125,27 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
         auto now = now_of(self);
         auto c = self->state.block->lock(user, rid, now);
         if (c == code::ok) arm(self, rid, now + self->state.block->params().pay_timeout);
-        return answer_step(self, rid, c, false);
+        return answer_step(self, c);
       },
       [=](sell_atom, user_id user, reservation_id rid) {
-        return answer_step(self, rid, self->state.block->sell(user, rid, now_of(self)), true);
+        auto c = self->state.block->sell(user, rid, now_of(self));
+        auto& chain = self->state.chain;
+        if (c != code::ok || !chain.persistent()) return answer_step(self, c);
+        // Answered once the record is queued, not durable: the buyer's wallet answers its
+        // client only after its own closing write, which follows this one through the
+        // writer (FIFO, fail-stop), and recovery completes a sale whose intent is open.
+        auto rp = self->make_response_promise<code>();
+        chain.commit(
+            self, seat_batch(self, self->state.block->seat_of(rid)), [self] { report(self); },
+            [](const caf::error&) {});
+        if (chain.failed())
+          rp.deliver(chain.failure());
+        else
+          rp.deliver(c);
+        return rp;
       },
       [=](unlock_atom, user_id user, reservation_id rid) {
-        return answer_step(self, rid, self->state.block->unlock(user, rid, now_of(self)), false);
+        return answer_step(self, self->state.block->unlock(user, rid, now_of(self)));
       },
       [=](stats_atom) {
         auto rp = self->make_response_promise<seat_stats>();

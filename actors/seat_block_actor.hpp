@@ -37,8 +37,9 @@ using seat_block_actor = caf::typed_actor<
 /// Spawns an actor owning `block` (fresh, or restored from a snapshot). `listener` (may be
 /// null) receives (avail, index, count) at start and after every change of the available
 /// count. Live holds and locks of a restored block get their clean-up timers again.
-/// With a `writer`, every hold and sale writes the changed seat's record and is answered
-/// only once it is durable; other requests wait for earlier writes. A lapse writes
+/// With a `writer`, every hold and sale writes the changed seat's record; a hold is
+/// answered once it is durable, a sale once it is queued (the buyer's wallet answers its
+/// client only after its own later write); other requests wait for earlier writes. A lapse writes
 /// nothing (it is recomputed from the deadline), nor do lock and unlock (the stored HELD
 /// record means the same to recovery, docs/persistence.md). After a failed write every
 /// request is answered with the error.

@@ -14,7 +14,9 @@
 #include <tuple>
 #include <vector>
 
+#include "actors/persistent_spawn.hpp"
 #include "actors/seat_block.hpp"
+#include "support/holding_writer.hpp"
 
 namespace concert {
 namespace {
@@ -332,6 +334,60 @@ TEST_F(CatalogActorTest, MultiBlockHoldsExpireInEveryBlock) {
   EXPECT_EQ(available_of(6), 50u);
   EXPECT_EQ(std::get<1>(seats(6, false)).size(), 50u);
   EXPECT_EQ(stats().holds_expired_total, 3u);
+}
+
+}  // namespace
+}  // namespace concert
+
+namespace concert {
+namespace {
+
+TEST_F(CatalogActorTest, WithAStorePaymentStepsWriteOnlyTheSaleAndAnswerItOnceQueued) {
+  auto held = std::make_shared<testing::held_writes>();
+  auto writer = sys.spawn(testing::holding_writer, held);
+  cat =
+      spawn_catalog_persistent(sys, demo_catalog(), catalog_blocks(demo_catalog(), {}), tb, writer);
+  sched.run();
+  auto fail = [&](caf::error& e) { ADD_FAILURE() << sys.render(e); };
+  auto hold_rh =
+      self->request(cat, caf::infinite, hold_atom::value, user_id{7}, schedule_id{1}, seat_no{1});
+  sched.run();
+  EXPECT_EQ(self->mailbox().size(), 0u) << "a hold waits for its record";
+  ASSERT_EQ(held->waiting.size(), 1u);
+  testing::release(writer);
+  sched.run();
+  reservation r;
+  hold_rh.receive(
+      [&](code c, reservation x) {
+        EXPECT_EQ(c, code::created);
+        r = x;
+      },
+      fail);
+
+  auto lock_rh = self->request(cat, caf::infinite, lock_atom::value, user_id{7}, r.id);
+  sched.run();
+  EXPECT_TRUE(held->waiting.empty()) << "a lock writes nothing: the stored HELD stands";
+  lock_rh.receive([&](code c) { EXPECT_EQ(c, code::ok); }, fail);
+
+  auto sell_rh = self->request(cat, caf::infinite, sell_atom::value, user_id{7}, r.id);
+  sched.run();
+  ASSERT_EQ(held->waiting.size(), 1u) << "the sale writes the seat";
+  EXPECT_EQ(self->mailbox().size(), 1u) << "and answers once the write is queued";
+  sell_rh.receive([&](code c) { EXPECT_EQ(c, code::ok); }, fail);
+  auto list_rh = self->request(cat, caf::infinite, seats_atom::value, schedule_id{1}, true);
+  sched.run();
+  EXPECT_EQ(self->mailbox().size(), 0u) << "a listing waits until the sale is durable";
+  testing::release(writer);
+  sched.run();
+  list_rh.receive(
+      [&](code c, const std::vector<seat_info>& seats) {
+        EXPECT_EQ(c, code::ok);
+        ASSERT_FALSE(seats.empty());
+        EXPECT_EQ(seats.front().status, seat_status::sold);
+      },
+      fail);
+  EXPECT_EQ(held->batches.size(), 2u) << "one write for the hold, one for the sale";
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace

@@ -14,9 +14,12 @@
 
 #include "actors/persistent_spawn.hpp"
 #include "actors/token_codec.hpp"
+#include "support/holding_writer.hpp"
 
 using namespace concert;
 using namespace std::chrono_literals;
+using concert::testing::held_writes;
+using concert::testing::holding_writer;
 
 namespace concert {
 /// Readable outcome names in failure messages.
@@ -48,35 +51,6 @@ gate_config make_cfg(int64_t cap, double rate, int64_t ttl_s = 600, int64_t idle
   c.waiting_idle = seconds_us(idle_s);
   c.token_key = key_of(7);
   return c;
-}
-
-/// A store writer that acknowledges nothing until the test releases its writes, so a
-/// test sees which replies wait for a write's fsync. Promises must be delivered inside
-/// the actor, so the writer's internal flush message is the test's button: 0 acks every
-/// held write, 1 fails them.
-struct held_writes {
-  std::vector<caf::typed_response_promise<uint64_t>> waiting;
-};
-
-store_actor::behavior_type holding_writer(store_actor::pointer self,
-                                          std::shared_ptr<held_writes> held) {
-  return {
-      [=](write_atom, const write_batch&) {
-        held->waiting.push_back(self->make_response_promise<uint64_t>());
-        return held->waiting.back();
-      },
-      [](caf::get_atom, family, const std::string&) { return caf::make_result(false, ""); },
-      [](stats_atom) { return store_stats{}; },
-      [=](flush_atom, uint64_t fail) {
-        for (auto& rp : held->waiting) {
-          if (fail != 0)
-            rp.deliver(make_error(store_errc::io, "injected"));
-          else
-            rp.deliver(uint64_t{1});
-        }
-        held->waiting.clear();
-      },
-  };
 }
 
 class GateActorTest : public ::testing::Test {
@@ -147,7 +121,7 @@ class GateActorTest : public ::testing::Test {
   }
   /// Acknowledges (or fails) every write the holding writer holds.
   void release(bool fail = false) {
-    caf::anon_send(writer, flush_atom::value, uint64_t{fail ? 1u : 0u});
+    concert::testing::release(writer, fail);
     sched.run();
   }
 
