@@ -545,6 +545,31 @@ TEST(PersistenceTest, StoreWriteFailureAnswersAnErrorAndLeavesNoTrace) {
   EXPECT_EQ(n.hold(2, 1, 1).first, code::created);
 }
 
+TEST(PersistenceTest, AFailedDebitWriteSellsNothingEvenThoughTheSaleWasAskedAtOnce) {
+  temp_dir dir;
+  auto fail = std::make_shared<std::atomic<bool>>(false);
+  reservation r;
+  {
+    persistent_options o;
+    o.wrap_writes = [fail](std::shared_ptr<store> db) -> std::shared_ptr<kv_store> {
+      return std::make_shared<failing_kv>(std::move(db), fail);
+    };
+    node n{dir.db(), at(0), o};
+    ASSERT_TRUE(n.ok());
+    r = n.hold(1, 1, 9).second;
+    n.charge(1, r.price);
+    *fail = true;  // the payment's first write is the debit; the sale's record follows it
+    EXPECT_TRUE((n.ask_error<code, payment>(n.h().wallets, pay_atom::value, user_id{1}, r.id,
+                                            std::string{"k"})));
+  }
+  node n{dir.db(), at(onsale_epoch_us + seconds_us(10))};
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n.open_intents(), 0u);
+  EXPECT_EQ(n.seat(1, 9), seat_status::held) << "not sold: its record came after the debit";
+  EXPECT_EQ(n.balance(1), r.price);
+  EXPECT_EQ(n.history(1).size(), 1u) << "the charge only";
+}
+
 TEST(PersistenceTest, AnEmptyStoreWithoutACatalogIsRefused) {
   temp_dir dir;
   persistent_options o;
