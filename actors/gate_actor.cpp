@@ -134,13 +134,10 @@ caf::typed_response_promise<Ts...> respond_for(gate_pointer self, time_us now, u
   if (!st.chain.persistent()) return respond(self, now, rp, std::move(values)...);
   arm(self, now);
   write_changes(self);  // this step's own changes count too
-  if (!queued_is_enough && st.unsettled.count(seq) != 0) {
+  if (!queued_is_enough && st.unsettled.count(seq) != 0)
     deliver_durable(self, st.chain, write_batch{}, rp, std::move(values)...);
-  } else if (st.chain.failed()) {
-    rp.deliver(st.chain.failure());
-  } else {
-    rp.deliver(std::move(values)...);
-  }
+  else
+    deliver_queued(st.chain, rp, std::move(values)...);
   return rp;
 }
 

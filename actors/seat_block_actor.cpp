@@ -138,10 +138,7 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
         chain.commit(
             self, seat_batch(self, self->state.block->seat_of(rid)), [self] { report(self); },
             [](const caf::error&) {});
-        if (chain.failed())
-          rp.deliver(chain.failure());
-        else
-          rp.deliver(c);
+        deliver_queued(chain, rp, c);
         return rp;
       },
       [=](unlock_atom, user_id user, reservation_id rid) {

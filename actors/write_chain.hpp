@@ -106,4 +106,15 @@ void deliver_durable(Self* self, write_chain& chain, write_batch batch,
       [rp](const caf::error& err) mutable { rp.deliver(err); });
 }
 
+/// Delivers `values` through `rp` at once, without waiting for the writes still pending
+/// (for a caller whose own later write, through the same FIFO writer, covers them), or the
+/// storage error after a failure.
+template <class... Ts, class... Vs>
+void deliver_queued(const write_chain& chain, caf::typed_response_promise<Ts...> rp, Vs... values) {
+  if (chain.failed())
+    rp.deliver(chain.failure());
+  else
+    rp.deliver(std::move(values)...);
+}
+
 }  // namespace concert
