@@ -3,6 +3,7 @@
 #include "http/render.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <vector>
 
@@ -10,6 +11,13 @@ namespace concert::http {
 namespace {
 
 using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
+
+/// The rendered text, parsed back: a test of the text the server sends.
+template <class T>
+ordered_json parsed(const T& v) {
+  return ordered_json::parse(to_json(v));
+}
 
 std::vector<std::string> keys(const ordered_json& j) {
   std::vector<std::string> out;
@@ -35,44 +43,81 @@ TEST(Rfc3339, UtcWithZAndOptionalMilliseconds) {
 
 TEST(Render, TokenShape) {
   token_view v{"tok", 7, false, 12, 95, 5, xmas_2026};
-  auto j = to_json(v);
+  auto j = parsed(v);
   EXPECT_EQ(keys(j), (std::vector<std::string>{"token", "userId", "status", "position",
                                                "etaSeconds", "nextPollSeconds", "expiresAt"}));
   EXPECT_EQ(j["status"], "WAITING");
   EXPECT_EQ(j["position"], 12);
   EXPECT_EQ(j["expiresAt"], "2026-12-24T19:00:00Z");
   v.active = true;
-  EXPECT_EQ(to_json(v)["status"], "ACTIVE");
-  EXPECT_EQ(to_json(v)["position"], 0);  // 0 when ACTIVE, whatever the gate left in it
+  EXPECT_EQ(parsed(v)["status"], "ACTIVE");
+  EXPECT_EQ(parsed(v)["position"], 0);  // 0 when ACTIVE, whatever the gate left in it
 }
 
 TEST(Render, CatalogShapes) {
-  EXPECT_EQ(keys(to_json(concert_info{1, "t", "p", "v"})),
+  EXPECT_EQ(keys(parsed(concert_info{1, "t", "p", "v"})),
             (std::vector<std::string>{"id", "title", "performer", "venue"}));
-  auto s = to_json(schedule_info{2, 1, xmas_2026, 50, 48});
+  auto s = parsed(schedule_info{2, 1, xmas_2026, 50, 48});
   EXPECT_EQ(keys(s), (std::vector<std::string>{"id", "concertId", "startsAt", "totalSeats",
                                                "availableSeats"}));
   EXPECT_EQ(s["startsAt"], "2026-12-24T19:00:00Z");
   EXPECT_EQ(s["availableSeats"], 48);
-  auto seat = to_json(seat_info{17, 150000, seat_status::paying});
+  auto seat = parsed(seat_info{17, 150000, seat_status::paying});
   EXPECT_EQ(keys(seat), (std::vector<std::string>{"seatNo", "price", "status"}));
   EXPECT_EQ(seat["status"], "HELD");  // PAYING is shown as HELD
-  EXPECT_EQ(to_json(seat_info{1, 1, seat_status::sold})["status"], "SOLD");
-  EXPECT_EQ(to_json(seat_info{1, 1, seat_status::available})["status"], "AVAILABLE");
+  EXPECT_EQ(parsed(seat_info{1, 1, seat_status::sold})["status"], "SOLD");
+  EXPECT_EQ(parsed(seat_info{1, 1, seat_status::available})["status"], "AVAILABLE");
 }
 
 TEST(Render, ReservationPaymentHistoryShapes) {
-  auto r = to_json(reservation{9, 7, 1, 17, 150000, reservation_status::confirmed, xmas_2026});
+  auto r = parsed(reservation{9, 7, 1, 17, 150000, reservation_status::confirmed, xmas_2026});
   EXPECT_EQ(keys(r), (std::vector<std::string>{"id", "userId", "scheduleId", "seatNo", "price",
                                                "status", "expiresAt"}));
   EXPECT_EQ(r["status"], "CONFIRMED");
-  auto p = to_json(payment{9, 9, 7, 150000, 350000, xmas_2026});
+  auto p = parsed(payment{9, 9, 7, 150000, 350000, xmas_2026});
   EXPECT_EQ(keys(p), (std::vector<std::string>{"id", "reservationId", "userId", "amount", "balance",
                                                "paidAt"}));
   EXPECT_EQ(p["balance"], 350000);
-  auto h = to_json(history_entry{history_kind::payment, 150000, 350000, xmas_2026});
+  auto h = parsed(history_entry{history_kind::payment, 150000, 350000, xmas_2026});
   EXPECT_EQ(keys(h), (std::vector<std::string>{"kind", "amount", "balance", "at"}));
   EXPECT_EQ(h["kind"], "PAYMENT");
+}
+
+TEST(Render, StringsAreEscapedExactlyAsNlohmannWould) {
+  using namespace std::string_literals;
+  const std::string tricky[] = {"",
+                                "plain",
+                                "quote \" and backslash \\",
+                                "nul \0 tab \t newline \n bell \x07"s,
+                                "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xb5",  // valid UTF-8
+                                "bad \xff byte, cut \xe2\x82",                // not UTF-8
+                                "\x7f delete"};
+  for (const auto& t : tricky) {
+    SCOPED_TRACE(t);
+    concert_info c{3, t, t, t};
+    ordered_json expected = {{"id", 3}, {"title", t}, {"performer", t}, {"venue", t}};
+    EXPECT_EQ(to_json(c), expected.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+}
+
+TEST(Render, ListsAreArraysInOrder) {
+  EXPECT_EQ(to_json(std::vector<seat_info>{}), "[]");
+  std::vector<seat_info> seats{{1, 100, seat_status::available}, {2, 200, seat_status::held}};
+  EXPECT_EQ(to_json(seats), R"([{"seatNo":1,"price":100,"status":"AVAILABLE"},)"
+                            R"({"seatNo":2,"price":200,"status":"HELD"}])");
+  auto j = parsed(std::vector<schedule_info>{{2, 1, xmas_2026, 50, 48}, {5, 1, 0, 50, 0}});
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["id"], 5);
+  EXPECT_EQ(j[1]["startsAt"], "1970-01-01T00:00:00Z");
+}
+
+TEST(Render, ExtremeNumbersStayExact) {
+  auto r = parsed(reservation{UINT64_MAX, UINT64_MAX, 1, UINT32_MAX, INT64_MIN,
+                              reservation_status::held, xmas_2026 + 1'500});
+  EXPECT_EQ(r["id"].get<uint64_t>(), UINT64_MAX);
+  EXPECT_EQ(r["seatNo"].get<uint64_t>(), UINT32_MAX);
+  EXPECT_EQ(r["price"].get<int64_t>(), INT64_MIN);
+  EXPECT_EQ(r["expiresAt"], "2026-12-24T19:00:00.001Z");
 }
 
 TEST(Render, StatusFollowsTheOutcome) {
