@@ -1,9 +1,10 @@
-// The bridge actors. The io thread gathers the requests of one io round; one bridge
-// actor per round then runs each as a `job` (its command and responder; every `then`
-// captures the job by shared_ptr) and asks the gate about all polls in one message.
-// One spawn and one wake-up of CAF per round instead of per request. Requests carry no
-// CAF timeout (each would wake CAF's clock thread twice); a deadline per round, kept
-// on the io side, answers what is still open with 503 and ends the actor.
+// The bridge actors. The io thread gathers the requests of one io round and hands the
+// round to one of a few long-lived runner actors (in turn), which runs each request as a
+// `job` (its command and responder; every `then` captures the job by shared_ptr) and asks
+// the gate about all polls in one message. One wake-up of CAF per round instead of per
+// request, and no spawn: an actor's end costs CAF's clock thread a wake-up too. Requests
+// carry no CAF timeout (each would wake the clock thread twice); a deadline per round,
+// kept on the io side, answers what is still open with 503.
 #include "http/dispatch.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@ namespace concert::http {
 namespace {
 
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using round_atom = caf::atom_constant<caf::atom("round")>;
 using self_ptr = caf::event_based_actor*;
 using steady = std::chrono::steady_clock;
 
@@ -37,13 +39,16 @@ struct job {
 };
 using job_ptr = std::shared_ptr<job>;
 
-/// What one bridge actor serves; touched only by that actor.
+/// The rounds a runner has open, by id: each stays until all of it is answered.
+using open_rounds = std::unordered_map<uint64_t, std::shared_ptr<round>>;
+
+/// What one runner serves of one io round; touched only by that runner.
 struct round {
   std::shared_ptr<bridge> keep;  ///< the context the jobs point into
+  uint64_t id = 0;
   self_ptr self = nullptr;
-  /// The actor itself, for the deadline message: set by the io side before the round
-  /// is watched, read only there. A cycle only while the actor lives: its behavior,
-  /// which owns the round, is gone once it ends.
+  open_rounds* live = nullptr;  ///< the runner's, where this round is kept
+  /// The runner, for the deadline message: set by the io side, read only there.
   caf::actor handle;
   std::vector<job_ptr> jobs;
   std::vector<std::string> poll_tokens;
@@ -52,9 +57,10 @@ struct round {
   size_t open = 0;  ///< jobs not yet answered, plus one while the polls are open
 };
 
-/// One thing of the round answered: the actor ends with the last.
+/// One thing of the round answered: the runner forgets it with the last (which may
+/// destroy `r`; callers touch it no more).
 void settle(round& r) {
-  if (--r.open == 0) r.self->quit();
+  if (--r.open == 0) r.live->erase(r.id);
 }
 
 /// Answers a job once; a late reply after its deadline is dropped.
@@ -69,6 +75,9 @@ void reply(const job_ptr& j, response_out r) {
 /// No timeout per request: the round's deadline bounds the whole job (see bridge).
 template <class Handle, class OnOk, class... Ts>
 void ask(self_ptr self, const job_ptr& j, const Handle& dest, OnOk on_ok, Ts&&... xs) {
+  // Answered already (its deadline passed while an earlier step ran): no next step, so a
+  // client told 503 has no hold or payment made behind its back afterwards.
+  if (j->answered) return;
   auto on_error = [j](caf::error&) { reply(j, render_unavailable("the system could not answer")); };
   self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
       .then(std::move(on_ok), std::move(on_error));
@@ -146,8 +155,8 @@ void run(self_ptr self, const job_ptr& j, user_id, const get_metrics&) {
   ask(self, j, j->ctx->actors.gate, on_gate, stats_atom::value);
 }
 
-/// Never reached: health and OpenAPI are answered before any actor is spawned (see
-/// dispatch), and polls go to the gate together, per round (bridge::run_round).
+/// Never reached: health and OpenAPI are answered before any actor is asked (see
+/// dispatch), and polls go to the gate together, per round (run_round).
 template <class Local>
 void run(self_ptr, const job_ptr& j, user_id, const Local&) {
   reply(j, render_unavailable("no actor serves this route"));
@@ -204,12 +213,39 @@ response_out openapi_response() {
   return r;
 }
 
+/// A round handed to a runner (a pointer only: CAF never copies it across processes).
+struct round_ref {
+  std::shared_ptr<round> r;
+};
+
+}  // namespace
+}  // namespace concert::http
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(concert::http::round_ref)
+
+namespace concert::http {
+namespace {
+
+struct runner_state {
+  open_rounds live;
+};
+using runner_ptr = caf::stateful_actor<runner_state>*;
+
+caf::behavior runner(runner_ptr self);
+
 }  // namespace
 
 class bridge : public std::enable_shared_from_this<bridge> {
  public:
   bridge(boost::asio::io_context& ioc, dispatch_context ctx)
-      : ioc_(ioc), ctx_(std::move(ctx)), timer_(ioc) {}
+      : ioc_(ioc), ctx_(std::move(ctx)), timer_(ioc) {
+    // A few, so that no runner's list of pending replies (CAF searches it) grows long.
+    const size_t n = std::max<size_t>(4, ctx_.sys.scheduler().num_workers());
+    for (size_t i = 0; i < n; ++i) runners_.push_back(ctx_.sys.spawn(runner));
+  }
+
+  boost::asio::io_context& ioc() { return ioc_; }
+  const dispatch_context& context() const { return ctx_; }
 
   /// Adds one request; the first of a round posts the flush behind what the round read.
   void add(command cmd, responder done) {
@@ -233,20 +269,21 @@ class bridge : public std::enable_shared_from_this<bridge> {
   }
 
   /// Refuses what is gathered, and ends every open round now (as if its deadline had
-  /// passed): at shutdown no io thread may be left to run the deadline timer.
+  /// passed) and then the runners: at shutdown no io thread may be left to run the
+  /// deadline timer.
   void close() {
     std::shared_ptr<round> left;
-    std::vector<caf::actor> open;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
       closed_ = true;
       left.swap(next_);
-      for (auto& d : deadlines_)
-        if (auto r = d.second.lock()) open.push_back(r->handle);
       deadlines_.clear();
       timer_.cancel();
+      // Under the lock: no round can be handed to a runner after its stop.
+      for (auto& h : runners_) caf::anon_send(h, stop_atom::value);
+      runners_.clear();
     }
-    for (auto& h : open) caf::anon_send(h, deadline_atom::value);
     if (!left) return;
     for (auto& done : left->poll_dones) done(render_unavailable("the server is stopping"));
     for (auto& j : left->jobs) j->done(render_unavailable("the server is stopping"));
@@ -258,76 +295,18 @@ class bridge : public std::enable_shared_from_this<bridge> {
     {
       std::lock_guard<std::mutex> lock(mu_);
       r.swap(next_);
+      if (!r || closed_) return;  // close() answered what was gathered
+      r->keep = shared_from_this();
+      r->id = ++rounds_;
+      r->handle = runners_[rounds_ % runners_.size()];
+      caf::anon_send(r->handle, round_atom::value, round_ref{r});
+      deadlines_.emplace_back(steady::now() + ctx_.timeout, r);
+      if (deadlines_.size() == 1) arm();
     }
-    if (!r) return;
-    r->keep = shared_from_this();
-    // The init function gives its reference up to the behavior (CAF may keep the
-    // function object as long as the actor object).
-    auto actor = ctx_.sys.spawn([owned = r](self_ptr self) mutable -> caf::behavior {
-      auto r = std::move(owned);
-      run_round(self, r);
-      return {[r](deadline_atom) { expire(*r); }};
-    });
-    watch(r, std::move(actor));
-  }
-
-  static void run_round(self_ptr self, const std::shared_ptr<round>& r) {
-    r->self = self;
-    r->open = r->jobs.size() + (r->poll_dones.empty() ? 0 : 1);
-    for (auto& j : r->jobs) {
-      j->owner = r.get();
-      start(self, j);
-    }
-    if (r->poll_dones.empty()) return;
-    auto* rp = r.get();
-    auto on_ok = [rp](std::vector<poll_answer>& answers) {
-      std::vector<response_out> out;
-      out.reserve(rp->poll_dones.size());
-      for (size_t i = 0; i < rp->poll_dones.size(); ++i)
-        out.push_back(i < answers.size() ? render(answers[i].status, answers[i].view)
-                                         : render_unavailable("the gate lost a poll"));
-      answer_polls(*rp, std::move(out));
-    };
-    auto on_error = [rp](caf::error&) {
-      answer_polls(*rp,
-                   std::vector<response_out>(rp->poll_dones.size(),
-                                             render_unavailable("the system could not answer")));
-    };
-    self->request(r->keep->ctx_.actors.gate, caf::infinite, poll_atom::value,
-                  std::move(r->poll_tokens))
-        .then(std::move(on_ok), std::move(on_error));
-  }
-
-  /// The polls' answers go back in one post; the io thread hands them out.
-  static void answer_polls(round& r, std::vector<response_out> out) {
-    if (r.polls_answered) return;
-    r.polls_answered = true;
-    auto dones = std::move(r.poll_dones);
-    boost::asio::post(r.keep->ioc_, [dones = std::move(dones), out = std::move(out)]() mutable {
-      for (size_t i = 0; i < dones.size(); ++i) dones[i](std::move(out[i]));
-    });
-    settle(r);
-  }
-
-  /// The round's deadline passed: whatever is still open gets 503.
-  static void expire(round& r) {
-    auto late = render_unavailable("the system did not answer in time");
-    if (!r.poll_dones.empty())
-      answer_polls(r, std::vector<response_out>(r.poll_dones.size(), late));
-    auto jobs = r.jobs;  // reply() may end the actor
-    for (auto& j : jobs) reply(j, late);
   }
 
   /// Deadlines are kept here, in round order (the timeout is the same for all), with
   /// one timer for the earliest; a round that already ended is gone and skipped.
-  void watch(const std::shared_ptr<round>& r, caf::actor actor) {
-    std::lock_guard<std::mutex> lock(mu_);
-    r->handle = std::move(actor);
-    if (closed_) return;
-    deadlines_.emplace_back(steady::now() + ctx_.timeout, r);
-    if (deadlines_.size() == 1) arm();
-  }
-
   void arm() {  // with mu_ held
     timer_.expires_at(deadlines_.front().first);
     timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
@@ -336,27 +315,101 @@ class bridge : public std::enable_shared_from_this<bridge> {
   }
 
   void on_timer() {
-    std::vector<caf::actor> due;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto now = steady::now();
-      while (!deadlines_.empty() && deadlines_.front().first <= now) {
-        if (auto r = deadlines_.front().second.lock()) due.push_back(r->handle);
-        deadlines_.pop_front();
-      }
-      if (!deadlines_.empty()) arm();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto now = steady::now();
+    while (!deadlines_.empty() && deadlines_.front().first <= now) {
+      if (auto r = deadlines_.front().second.lock())
+        caf::anon_send(r->handle, deadline_atom::value, r->id);
+      deadlines_.pop_front();
     }
-    for (auto& h : due) caf::anon_send(h, deadline_atom::value);
+    if (!deadlines_.empty()) arm();
   }
 
   boost::asio::io_context& ioc_;
   const dispatch_context ctx_;
   std::mutex mu_;
+  std::vector<caf::actor> runners_;
+  uint64_t rounds_ = 0;
   std::shared_ptr<round> next_;  ///< the round being gathered
   std::deque<std::pair<steady::time_point, std::weak_ptr<round>>> deadlines_;
   boost::asio::steady_timer timer_;
   bool closed_ = false;
 };
+
+namespace {
+
+void run_round(runner_ptr self, const std::shared_ptr<round>& r);
+void expire(round& r);
+
+/// A long-lived bridge actor: runs the rounds it is handed; a deadline ends what is
+/// still open of one, `stop` of all of them, and then the runner itself.
+caf::behavior runner(runner_ptr self) {
+  return {
+      [self](round_atom, round_ref& ref) { run_round(self, ref.r); },
+      [self](deadline_atom, uint64_t id) {
+        auto it = self->state.live.find(id);
+        if (it == self->state.live.end()) return;
+        auto keep = it->second;  // expire() may make the round forget itself
+        expire(*keep);
+      },
+      [self](stop_atom) {
+        auto left = self->state.live;
+        for (auto& [id, r] : left) expire(*r);
+        self->quit();
+      },
+  };
+}
+
+/// The polls' answers go back in one post; the io thread hands them out.
+void answer_polls(round& r, std::vector<response_out> out) {
+  if (r.polls_answered) return;
+  r.polls_answered = true;
+  auto dones = std::move(r.poll_dones);
+  boost::asio::post(r.keep->ioc(), [dones = std::move(dones), out = std::move(out)]() mutable {
+    for (size_t i = 0; i < dones.size(); ++i) dones[i](std::move(out[i]));
+  });
+  settle(r);
+}
+
+/// The round's deadline passed: whatever is still open gets 503.
+void expire(round& r) {
+  auto late = render_unavailable("the system did not answer in time");
+  if (!r.poll_dones.empty() && !r.polls_answered)
+    answer_polls(r, std::vector<response_out>(r.poll_dones.size(), late));
+  auto jobs = r.jobs;  // reply() may make the round forget itself
+  for (auto& j : jobs) reply(j, late);
+}
+
+void run_round(runner_ptr self, const std::shared_ptr<round>& r) {
+  r->self = self;
+  r->live = &self->state.live;
+  r->open = r->jobs.size() + (r->poll_dones.empty() ? 0 : 1);
+  if (r->open == 0) return;
+  self->state.live.emplace(r->id, r);
+  for (auto& j : r->jobs) {
+    j->owner = r.get();
+    start(self, j);
+  }
+  if (r->poll_dones.empty()) return;
+  // Late answers (after the deadline) still find the round: the handlers keep it.
+  auto on_ok = [r](std::vector<poll_answer>& answers) {
+    std::vector<response_out> out;
+    out.reserve(r->poll_dones.size());
+    for (size_t i = 0; i < r->poll_dones.size(); ++i)
+      out.push_back(i < answers.size() ? render(answers[i].status, answers[i].view)
+                                       : render_unavailable("the gate lost a poll"));
+    answer_polls(*r, std::move(out));
+  };
+  auto on_error = [r](caf::error&) {
+    answer_polls(*r, std::vector<response_out>(r->poll_dones.size(),
+                                               render_unavailable("the system could not answer")));
+  };
+  self->request(r->keep->context().actors.gate, caf::infinite, poll_atom::value,
+                std::move(r->poll_tokens))
+      .then(std::move(on_ok), std::move(on_error));
+}
+
+}  // namespace
 
 std::shared_ptr<bridge> make_bridge(boost::asio::io_context& ioc, dispatch_context ctx) {
   return std::make_shared<bridge>(ioc, std::move(ctx));

@@ -1,6 +1,6 @@
 // The bridge from the HTTP edge into the actors. Each command is asked of the gate (for
-// guarded routes), then of the catalog or the wallet registry, by a short-lived
-// event-based actor; the reply is rendered with render.hpp and handed to the responder.
+// guarded routes), then of the catalog or the wallet registry, by one of a few long-lived
+// event-based runner actors; the reply is rendered with render.hpp and handed to the responder.
 // Nothing here blocks: io threads never wait on an actor (caf-0.17.md "Bridging"). A
 // missed deadline or a dead actor answers 503.
 #pragma once
@@ -30,10 +30,10 @@ struct dispatch_context {
   std::chrono::milliseconds timeout{5000};
 };
 
-/// Hands the requests read in one round of an io_context to CAF together: one bridge
-/// actor per round runs them all, and the polls (GET /queue/tokens/me, the hot path)
-/// go to the gate as one message answered with one post back. The io thread then
-/// crosses to CAF and back about once per round instead of once per request.
+/// Hands the requests read in one round of an io_context to CAF together: one runner
+/// actor (the runners take rounds in turn) runs them all, and the polls (GET /queue/tokens/me, the
+/// hot path) go to the gate as one message answered with one post back. The io thread then crosses
+/// to CAF and back about once per round instead of once per request.
 class bridge;
 
 /// A bridge whose rounds end on `ioc` (the io_context the server runs on); `ctx` must

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <future>
 #include <optional>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "http/client.hpp"
 #include "http/dispatch.hpp"
 #include "http/server.hpp"
+#include "actors/wallet_actor.hpp"
 
 namespace concert::http {
 namespace {
@@ -25,8 +27,13 @@ namespace {
 using namespace std::chrono_literals;
 namespace net = boost::asio;
 
-/// A gate that accepts every request and answers none.
-gate_actor::behavior_type silent_gate(gate_actor::pointer self) {
+/// A gate that accepts every request and answers none, except that `tick` answers the
+/// token checks it holds, late, with ok for user 7.
+struct late_gate_state {
+  std::vector<caf::typed_response_promise<code, user_id>> checks;
+};
+
+gate_actor::behavior_type silent_gate(gate_actor::stateful_pointer<late_gate_state> self) {
   return {
       [=](issue_atom, user_id) { return self->make_response_promise<code, token_view>(); },
       [=](poll_atom, const std::string&) {
@@ -35,12 +42,38 @@ gate_actor::behavior_type silent_gate(gate_actor::pointer self) {
       [=](poll_atom, const std::vector<std::string>&) {
         return self->make_response_promise<std::vector<poll_answer>>();
       },
-      [=](check_atom, const std::string&) { return self->make_response_promise<code, user_id>(); },
+      [=](check_atom, const std::string&) {
+        self->state.checks.push_back(self->make_response_promise<code, user_id>());
+        return self->state.checks.back();
+      },
       [=](leave_atom, const std::string&) { return self->make_response_promise<code>(); },
       [=](end_atom, user_id) { return self->make_response_promise<code>(); },
       [=](stats_atom) { return self->make_response_promise<gate_stats>(); },
       [=](admissions_atom) { return self->make_response_promise<std::vector<uint64_t>>(); },
-      [=](tick_atom) {},
+      [=](tick_atom) {
+        for (auto& rp : self->state.checks) rp.deliver(code::ok, user_id{7});
+        self->state.checks.clear();
+      },
+  };
+}
+
+/// Wallets that count the holds asked of them (and refuse them).
+wallet_actor::behavior_type counting_wallets(wallet_actor::pointer,
+                                             std::shared_ptr<std::atomic<int>> holds) {
+  return {
+      [](charge_atom, user_id, points) { return std::make_tuple(code::ok, points{0}); },
+      [](balance_atom, user_id) { return points{0}; },
+      [](history_atom, user_id) { return std::vector<history_entry>{}; },
+      [holds](hold_atom, user_id, schedule_id, seat_no) {
+        ++*holds;
+        return std::make_tuple(code::seat_unavailable, reservation{});
+      },
+      [](resv_atom, user_id, reservation_id) {
+        return std::make_tuple(code::reservation_not_found, reservation{});
+      },
+      [](pay_atom, user_id, reservation_id, const std::string&) {
+        return std::make_tuple(code::reservation_not_found, payment{});
+      },
   };
 }
 
@@ -52,8 +85,10 @@ class TimeoutTest : public ::testing::Test {
     configure_caf(cfg_, false, 1);
     sys_.emplace(cfg_);
     gate_ = sys_->spawn(silent_gate);
+    wallets_ = sys_->spawn(counting_wallets, holds_);
     system_handles actors;
     actors.gate = gate_;
+    actors.wallets = wallets_;
     // As in concertd: requests go through the bridge, whose deadline is per io round.
     bridge_ = make_bridge(ioc_, dispatch_context{*sys_, actors, stats_, 200ms});
     server_options o;
@@ -75,7 +110,9 @@ class TimeoutTest : public ::testing::Test {
     srv_->release_handler();  // its copy of the gate handle
     bridge_.reset();
     caf::anon_send_exit(gate_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(wallets_, caf::exit_reason::user_shutdown);
     gate_ = nullptr;
+    wallets_ = nullptr;
     sys_.reset();  // waits for the gate and any bridge actor
   }
 
@@ -103,6 +140,8 @@ class TimeoutTest : public ::testing::Test {
   caf::actor_system_config cfg_;
   std::optional<caf::actor_system> sys_;
   gate_actor gate_;
+  std::shared_ptr<std::atomic<int>> holds_ = std::make_shared<std::atomic<int>>(0);
+  wallet_actor wallets_;
   std::shared_ptr<bridge> bridge_;
   std::unique_ptr<server> srv_;
   std::thread io_;
@@ -140,6 +179,25 @@ TEST_F(TimeoutTest, GuardedRouteGives503WhenTheTokenCheckTimesOut) {
   expect_unavailable(c.request("GET", "/api/v1/concerts", {}, bearer));
   expect_unavailable(
       c.request("POST", "/api/v1/reservations", R"({"scheduleId":1,"seatNo":1})", bearer));
+}
+
+TEST_F(TimeoutTest, ATokenCheckAnsweredAfterTheDeadlineStartsNoHold) {
+  client c(port_);
+  expect_unavailable(
+      c.request("POST", "/api/v1/reservations", R"({"scheduleId":1,"seatNo":1})", bearer));
+  caf::anon_send(gate_, tick_atom::value);  // the check now says ok, too late
+  // Give the bridge time to act on it: a hold would reach the wallets within microseconds.
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(holds_->load(), 0) << "the client was told 503, yet a seat hold was asked";
+  // The same path in time does reach the wallets: the gate answers the next check at once.
+  std::thread late([this] {
+    std::this_thread::sleep_for(50ms);
+    caf::anon_send(gate_, tick_atom::value);
+  });
+  auto r = c.request("POST", "/api/v1/reservations", R"({"scheduleId":1,"seatNo":1})", bearer);
+  late.join();
+  EXPECT_EQ(r.status, 409u) << r.body;
+  EXPECT_EQ(holds_->load(), 1);
 }
 
 TEST_F(TimeoutTest, ActorThatIsGoneGives503) {
