@@ -131,13 +131,19 @@ code seat_block::unlock(user_id user, reservation_id rid, time_us now) {
   return code::ok;
 }
 
-bool seat_block::expire(reservation_id rid, time_us now) {
-  auto it = index_.find(rid);
-  if (it == index_.end()) return false;  // the seat carries a newer reservation
-  auto& s = seats_[it->second];
-  auto before = s.status;
-  settle(s, now);
-  return s.status != before;
+std::optional<time_us> seat_block::next_change() const {
+  std::optional<time_us> next;
+  for (const auto& s : seats_) {
+    time_us at;
+    if (s.status == seat_status::paying)
+      at = s.pay_deadline;  // the hold's deadline waits while paying
+    else if (s.status == seat_status::held)
+      at = s.deadline;
+    else
+      continue;
+    if (!next || at < *next) next = at;
+  }
+  return next;
 }
 
 std::vector<seat_info> seat_block::list(time_us now, bool all) {

@@ -99,9 +99,12 @@ class seat_block {
   /// ok whenever the reservation is not sold afterwards, including a hold that was never
   /// locked or has lapsed; reservation_not_payable when sold; reservation_not_found as for lock.
   code unlock(user_id user, reservation_id rid, time_us now);
-  /// Timer clean-up for `rid`: settles its seat at `now`. Does nothing when the seat now
-  /// carries another reservation (a stale timer). True when the seat changed state.
-  bool expire(reservation_id rid, time_us now);
+  /// The earliest instant at which time alone changes a seat (a HELD seat's deadline, a
+  /// PAYING seat's pay timeout), or nullopt when none would: the block actor keeps one
+  /// clean-up timer, for this instant, instead of one per hold.
+  std::optional<time_us> next_change() const;
+  /// The timer's clean-up: applies to every seat what `now` makes due.
+  void settle_due(time_us now) { settle_all(now); }
 
   /// Seats ordered by seat number: every seat when `all`, else only the AVAILABLE ones.
   /// Settles lapsed holds first, so the statuses are exact at `now`.

@@ -1,7 +1,9 @@
 // Behavior of the seat-block actor: compute now from the injected clock, apply the
-// operation to the seat_block, arm a timer when a deadline was created, and report a changed
-// available count. Timers only make settling happen sooner; correctness never depends on
-// when (or whether) they fire, because seat_block compares every deadline itself.
+// operation to the seat_block, keep its one clean-up timer at the block's next change, and
+// report a changed available count. The timer only makes settling happen sooner;
+// correctness never depends on when (or whether) it fires, because seat_block compares
+// every deadline itself. One timer per block, not per hold: each timer costs CAF's clock
+// thread a wake-up, and a seat sold before its deadline then needs none at all.
 // With a store, a changed seat's record goes to the writer and the reply (and the count
 // report) waits for its ack; reads wait for earlier writes (write_chain.hpp).
 #include "actors/seat_block_actor.hpp"
@@ -9,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -27,6 +30,8 @@ struct block_state {
   time_base tb;
   uint32_t reported = 0;  ///< available count the listener last heard
   write_chain chain;      ///< in memory unless spawned with a writer
+  /// When the clean-up timer is due (none armed: the maximum).
+  time_us armed_at = std::numeric_limits<time_us>::max();
   static inline const char* name = "seat_block";
 };
 
@@ -76,20 +81,17 @@ caf::typed_response_promise<code> answer_step(block_pointer self, code c) {
   return rp;
 }
 
-/// A clean-up timer for `rid` at the epoch instant `at`.
-void arm(block_pointer self, reservation_id rid, time_us at) {
-  self->scheduled_send(self, self->state.tb.to_clock(at), expire_atom::value, rid);
+/// Moves the clean-up timer to the epoch instant `at` when that is sooner.
+void wake_at(block_pointer self, time_us at) {
+  auto& st = self->state;
+  if (at >= st.armed_at) return;
+  st.armed_at = at;
+  self->scheduled_send(self, st.tb.to_clock(at), expire_atom::value, at);
 }
 
-/// Timers for the live holds and locks a restored block brings along.
-void arm_restored(block_pointer self) {
-  const auto& b = *self->state.block;
-  for (seat_no seat = b.first_seat(); seat <= b.last_seat(); ++seat) {
-    const auto& r = b.record(seat);
-    if (r.status == seat_status::held || r.status == seat_status::paying)
-      arm(self, r.rid, r.deadline);
-    if (r.status == seat_status::paying) arm(self, r.rid, r.pay_deadline);
-  }
+/// The timer for the block's next change, if any seat has one coming.
+void rearm(block_pointer self) {
+  if (auto next = self->state.block->next_change()) wake_at(self, *next);
 }
 
 seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block block,
@@ -100,7 +102,7 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
   self->state.listener = std::move(listener);
   self->state.index = index;
   self->state.tb = tb;
-  arm_restored(self);
+  rearm(self);  // the live holds and locks of a restored block
   if (self->state.listener)
     self->send(self->state.listener, avail_atom::value, index, self->state.block->available());
   self->state.reported = self->state.block->available();
@@ -114,7 +116,7 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
         auto out = self->state.block->hold(user, seat, now_of(self));
         write_batch batch;
         if (out.result == code::created) {
-          arm(self, out.resv.id, out.resv.expires_at);
+          wake_at(self, out.resv.expires_at);
           batch = seat_batch(self, seat);
         }
         auto rp = self->make_response_promise<code, reservation>();
@@ -124,7 +126,7 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
       [=](lock_atom, user_id user, reservation_id rid) {
         auto now = now_of(self);
         auto c = self->state.block->lock(user, rid, now);
-        if (c == code::ok) arm(self, rid, now + self->state.block->params().pay_timeout);
+        if (c == code::ok) wake_at(self, now + self->state.block->params().pay_timeout);
         return answer_step(self, c);
       },
       [=](sell_atom, user_id user, reservation_id rid) {
@@ -149,10 +151,14 @@ seat_block_actor::behavior_type seat_block_fn(block_pointer self, seat_block blo
         answer(self, write_batch{}, rp, self->state.block->stats(now_of(self)));
         return rp;
       },
-      [=](expire_atom, reservation_id rid) {
+      [=](expire_atom, time_us at) {
+        auto& st = self->state;
+        if (at != st.armed_at) return;  // superseded by a sooner timer, which rearmed
+        st.armed_at = std::numeric_limits<time_us>::max();
         // A lapse is not written: a HELD record past its deadline is AVAILABLE anyway.
-        self->state.block->expire(rid, now_of(self));
-        if (self->state.chain.pending() == 0) report(self);  // else the next ack reports
+        st.block->settle_due(now_of(self));
+        rearm(self);
+        if (st.chain.pending() == 0) report(self);  // else the next ack reports
       },
   };
 }

@@ -1,6 +1,6 @@
 // The seat-block actor: a thin shell that owns one seat_block (seat_block.hpp), reads the
-// injected clock for every operation, and sends itself a clean-up timer per hold and per
-// payment lock. It tells a listener (its schedule) whenever its available count changes,
+// injected clock for every operation, and keeps one clean-up timer at the block's next hold
+// deadline or pay timeout. It tells a listener (its schedule) whenever its available count changes,
 // so schedule listings never have to ask every block. The seat rules live in seat_block.
 #pragma once
 
@@ -31,12 +31,13 @@ using seat_block_actor = caf::typed_actor<
     caf::replies_to<unlock_atom, user_id, reservation_id>::with<code>,
     /// Counters of this block, exact at now.
     caf::replies_to<stats_atom>::with<seat_stats>,
-    /// The block's own clean-up timer (a hold's deadline or a lock's pay timeout).
-    caf::reacts_to<expire_atom, reservation_id>>;
+    /// The block's own clean-up timer, armed for the epoch instant given (the block's
+    /// next hold deadline or pay timeout).
+    caf::reacts_to<expire_atom, time_us>>;
 
 /// Spawns an actor owning `block` (fresh, or restored from a snapshot). `listener` (may be
 /// null) receives (avail, index, count) at start and after every change of the available
-/// count. Live holds and locks of a restored block get their clean-up timers again.
+/// count. Live holds and locks of a restored block get their clean-up timer again.
 /// With a `writer`, every hold and sale writes the changed seat's record; a hold is
 /// answered once it is durable, a sale once it is queued (the buyer's wallet answers its
 /// client only after its own later write); other requests wait for earlier writes. A lapse writes

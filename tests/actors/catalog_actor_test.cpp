@@ -248,6 +248,32 @@ TEST_F(CatalogActorTest, PayTimeoutFreesASeatWhoseDeadlinePassed) {
   EXPECT_EQ(stats().holds_expired_total, 1u);
 }
 
+TEST_F(CatalogActorTest, TheBlocksOneTimerFollowsEveryDeadlineInTurn) {
+  start();  // one block of 64 seats per schedule: all three seats share its timer
+  auto a = hold(1, 2, 1);
+  ASSERT_EQ(std::get<0>(a), code::created);
+  advance(10s);
+  auto b = hold(2, 2, 2);
+  ASSERT_EQ(std::get<0>(b), code::created);
+  ASSERT_EQ(lock(2, std::get<1>(b).id), code::ok);  // pay timeout at 40 s, before a's 300 s
+  auto sold = hold(3, 2, 3);
+  ASSERT_EQ(lock(3, std::get<1>(sold).id), code::ok);
+  ASSERT_EQ(sell(3, std::get<1>(sold).id), code::ok);
+  EXPECT_EQ(available_of(2), 47u);
+  advance(30s);  // b's lock timed out: HELD again until its own deadline at 310 s
+  EXPECT_EQ(status_of(2, 2), seat_status::held);
+  advance(259s);
+  EXPECT_EQ(available_of(2), 47u);
+  advance(1s);  // 300 s: a lapses
+  EXPECT_EQ(available_of(2), 48u) << "the timer fired at a's deadline";
+  advance(9s);
+  EXPECT_EQ(available_of(2), 48u);
+  advance(1s);  // 310 s: b lapses
+  EXPECT_EQ(available_of(2), 49u) << "the timer was armed again for b's deadline";
+  EXPECT_EQ(status_of(2, 3), seat_status::sold);
+  EXPECT_EQ(stats().holds_expired_total, 2u);
+}
+
 TEST_F(CatalogActorTest, ExactlyOneWinnerAmongAThousandSimultaneousHolds) {
   start();
   using handle = decltype(self->request(cat, caf::infinite, hold_atom::value, user_id{1},

@@ -230,33 +230,47 @@ TEST(SeatBlock, PayTimeoutBeforeTheDeadlineReturnsToHeld) {
 
 TEST(SeatBlock, TimerSettlesOnlyWhenDue) {
   auto b = make_block();
-  auto rid = b.hold(1, 11, t0).resv.id;
-  EXPECT_FALSE(b.expire(rid, deadline - 1));
+  b.hold(1, 11, t0);
+  b.settle_due(deadline - 1);
   EXPECT_EQ(b.available(), 9u);
-  EXPECT_TRUE(b.expire(rid, deadline));
+  b.settle_due(deadline);
   EXPECT_EQ(b.available(), 10u);
-  EXPECT_FALSE(b.expire(rid, deadline + 1)) << "a second firing changes nothing";
+  b.settle_due(deadline + 1);
+  EXPECT_EQ(b.available(), 10u) << "a second firing changes nothing";
+  EXPECT_EQ(b.stats(deadline + 1).holds_expired_total, 1u);
 }
 
-TEST(SeatBlock, StaleTimerOfAnOlderHoldIsIgnored) {
+TEST(SeatBlock, NextChangeIsTheEarliestDeadlineOfALiveHoldOrLock) {
   auto b = make_block();
+  EXPECT_EQ(b.next_change(), std::nullopt) << "no hold, no timer";
   auto first = b.hold(1, 11, t0).resv.id;
-  auto second = b.hold(2, 11, deadline + 5).resv;  // lapse noticed lazily, seat held again
-  ASSERT_EQ(second.user, 2u);
-  EXPECT_FALSE(b.expire(first, deadline + 6));  // the first hold's late timer
-  EXPECT_EQ(status_at(b, 11, deadline + 6), seat_status::held);
-  EXPECT_EQ(b.lock(2, second.id, second.expires_at - 10), code::ok);
-  EXPECT_FALSE(b.expire(second.id, second.expires_at)) << "paying suspends the hold timer";
-  EXPECT_EQ(status_at(b, 11, second.expires_at), seat_status::paying);
+  auto second = b.hold(2, 12, t0 + 10).resv.id;
+  EXPECT_EQ(b.next_change(), deadline);
+  ASSERT_EQ(b.lock(1, first, t0 + 20), code::ok);
+  EXPECT_EQ(b.next_change(), t0 + 20 + pay_timeout) << "paying suspends the hold deadline";
+  ASSERT_EQ(b.sell(1, first, t0 + 30), code::ok);
+  EXPECT_EQ(b.next_change(), deadline + 10) << "a sold seat needs no timer";
+  b.settle_due(deadline + 10);
+  EXPECT_EQ(b.next_change(), std::nullopt);
+  EXPECT_EQ(status_at(b, 12, deadline + 10), seat_status::available);
+  (void)second;
+}
+
+TEST(SeatBlock, ALockThatTimesOutFallsBackToItsHoldDeadline) {
+  auto b = make_block();
+  auto rid = b.hold(1, 11, t0).resv.id;
+  ASSERT_EQ(b.lock(1, rid, t0), code::ok);
+  b.settle_due(t0 + pay_timeout);
+  EXPECT_EQ(b.record(11).status, seat_status::held);
+  EXPECT_EQ(b.next_change(), deadline);
 }
 
 TEST(SeatBlock, ExpiryIsCountedOnceWhicheverWayItIsNoticed) {
   auto b = make_block();
-  auto a = b.hold(1, 11, t0).resv.id;
+  b.hold(1, 11, t0);
   auto c = b.hold(1, 12, t0).resv.id;
   ASSERT_EQ(b.hold(2, 11, deadline).result, code::created);      // lazily noticed
-  EXPECT_FALSE(b.expire(a, deadline));                           // then its timer
-  EXPECT_TRUE(b.expire(c, deadline));                            // timer first
+  b.settle_due(deadline);                                        // then the timer
   EXPECT_EQ(b.lock(1, c, deadline), code::reservation_expired);  // then an operation
   b.list(deadline, true);
   EXPECT_EQ(b.stats(deadline).holds_expired_total, 2u);

@@ -16,10 +16,10 @@
 #include <optional>
 #include <thread>
 
+#include "actors/wallet_actor.hpp"
 #include "http/client.hpp"
 #include "http/dispatch.hpp"
 #include "http/server.hpp"
-#include "actors/wallet_actor.hpp"
 
 namespace concert::http {
 namespace {
