@@ -70,6 +70,11 @@ struct wallet_state {
   payment_crash_point crash_at = payment_crash_point::none;
   /// Debited payments whose sale answer was lost: the sale is asked again until settled.
   std::map<reservation_id, std::pair<payment_run, payment>> in_doubt;
+  /// Steps asked of the catalog or the gate and not answered yet, by id: the deadline and
+  /// what runs when it passes. Ids ascend with their deadlines (one step_timeout for all).
+  std::map<uint64_t, std::pair<time_us, std::function<void()>>> steps;
+  uint64_t last_step = 0;
+  bool watchdog_armed = false;
   static inline const char* name = "wallet";
 };
 
@@ -81,8 +86,47 @@ time_us touch(wallet_pointer self) { return self->state.last_active = now_of(sel
 
 bool busy(const wallet_state& st) {
   return st.holds_in_flight > 0 || st.core.payments_in_flight() > 0 || st.chain.pending() > 0 ||
-         !st.in_doubt.empty();
+         !st.in_doubt.empty() || !st.steps.empty();
 }
+
+// Step deadlines. A CAF request timeout costs CAF's clock thread a wake-up per request
+// and stays queued until it fires, even after the answer came; a payment asks four steps.
+// So steps are asked without one, and the wallet keeps its own deadlines under one
+// watchdog timer, armed only while a step is open: one timer per burst, not per step.
+
+void arm_watchdog(wallet_pointer self, time_us delay) {
+  self->state.watchdog_armed = true;
+  self->delayed_send(self, std::chrono::microseconds(delay), expire_atom::value);
+}
+
+/// Opens a step; `on_timeout` runs (once) if the step is still open after step_timeout.
+uint64_t open_step(wallet_pointer self, std::function<void()> on_timeout) {
+  auto& st = self->state;
+  const auto timeout = std::chrono::duration_cast<std::chrono::microseconds>(step_timeout);
+  st.steps.emplace(++st.last_step,
+                   std::make_pair(now_of(self) + timeout.count(), std::move(on_timeout)));
+  if (!st.watchdog_armed) arm_watchdog(self, timeout.count());
+  return st.last_step;
+}
+
+/// The step's answer came: true when it was still open; false when it timed out
+/// already (then the answer is dropped, as CAF drops a reply after its timeout).
+bool close_step(wallet_pointer self, uint64_t id) { return self->state.steps.erase(id) == 1; }
+
+/// The watchdog fired: every step past its deadline times out; it rearms for the rest.
+void on_watchdog(wallet_pointer self) {
+  auto& st = self->state;
+  st.watchdog_armed = false;
+  const auto now = now_of(self);
+  while (!st.steps.empty() && st.steps.begin()->second.first <= now) {
+    auto on_timeout = std::move(st.steps.begin()->second.second);
+    st.steps.erase(st.steps.begin());
+    on_timeout();
+  }
+  if (!st.steps.empty()) arm_watchdog(self, st.steps.begin()->second.first - now);
+}
+
+caf::error step_timed_out() { return caf::make_error(caf::sec::request_timeout); }
 
 /// The registry's idle check: a wallet idle for the whole idle timeout with nothing in
 /// flight asks to be passivated; a busy or recently used one waits for a later check.
@@ -142,17 +186,22 @@ hold_promise hold(wallet_pointer self, schedule_id schedule, seat_no seat) {
     return rp;
   }
   ++st.holds_in_flight;
-  self->request(st.catalog, step_timeout, hold_atom::value, st.core.user(), schedule, seat)
+  auto failed = [=](const caf::error& err) mutable {
+    --self->state.holds_in_flight;
+    rp.deliver(err);
+    try_stop(self);
+  };
+  auto id = open_step(self, [=]() mutable { failed(step_timed_out()); });
+  self->request(st.catalog, caf::infinite, hold_atom::value, st.core.user(), schedule, seat)
       .then(
           [=](code c, reservation& r) mutable {
+            if (!close_step(self, id)) return;
             --self->state.holds_in_flight;
             if (c == code::created) self->state.core.add_reservation(r);
             reply_durable(self, rp, c, r);
           },
           [=](caf::error& err) mutable {
-            --self->state.holds_in_flight;
-            rp.deliver(std::move(err));
-            try_stop(self);
+            if (close_step(self, id)) failed(err);
           });
   return rp;
 }
@@ -223,8 +272,15 @@ void end_token(wallet_pointer self, const payment_run& run, const payment& paid)
   auto done = [=] {
     finish_payment(self, run, {code::created, paid}, close_intent(self, run.rid));
   };
-  self->request(st.gate, step_timeout, end_atom::value, st.core.user())
-      .then([=](code) { done(); }, [=](caf::error&) { done(); });
+  auto id = open_step(self, done);
+  self->request(st.gate, caf::infinite, end_atom::value, st.core.user())
+      .then(
+          [=](code) {
+            if (close_step(self, id)) done();
+          },
+          [=](caf::error&) {
+            if (close_step(self, id)) done();
+          });
 }
 
 void sell_seat(wallet_pointer self, const payment_run& run, const payment& paid);
@@ -252,9 +308,11 @@ void on_retry(wallet_pointer self, reservation_id rid) {
 /// Step 3: PAYING -> SOLD.
 void sell_seat(wallet_pointer self, const payment_run& run, const payment& paid) {
   auto& st = self->state;
-  self->request(st.catalog, step_timeout, sell_atom::value, st.core.user(), run.rid)
+  auto id = open_step(self, [=] { sale_in_doubt(self, run, paid, step_timed_out()); });
+  self->request(st.catalog, caf::infinite, sell_atom::value, st.core.user(), run.rid)
       .then(
           [=](code c) {
+            if (!close_step(self, id)) return;
             if (c == code::ok) {
               if (!crashed_at(self, run, payment_crash_point::after_sale))
                 end_token(self, run, paid);
@@ -265,20 +323,24 @@ void sell_seat(wallet_pointer self, const payment_run& run, const payment& paid)
             self->state.core.void_debit(run.rid, now_of(self));
             finish_payment(self, run, {c, {}}, close_intent(self, run.rid));
           },
-          [=](caf::error& err) { sale_in_doubt(self, run, paid, err); });
+          [=](caf::error& err) {
+            if (close_step(self, id)) sale_in_doubt(self, run, paid, err);
+          });
 }
 
 /// Refused payment: PAYING -> HELD with the original deadline, then the refusal.
 /// An unlock that fails is harmless: the seat's pay timeout puts it back as well.
 void unlock_seat(wallet_pointer self, const payment_run& run, code why) {
   auto& st = self->state;
-  self->request(st.catalog, step_timeout, unlock_atom::value, st.core.user(), run.rid)
+  auto done = [=] { finish_payment(self, run, {why, {}}); };
+  auto id = open_step(self, done);
+  self->request(st.catalog, caf::infinite, unlock_atom::value, st.core.user(), run.rid)
       .then(
           [=](code) {
-            finish_payment(self, run, {why, {}});
+            if (close_step(self, id)) done();
           },
           [=](caf::error&) {
-            finish_payment(self, run, {why, {}});
+            if (close_step(self, id)) done();
           });
 }
 
@@ -318,15 +380,19 @@ void debit_points(wallet_pointer self, const payment_run& run) {
 /// Step 1: HELD -> PAYING. A refusal (expired, not payable) is the answer as is.
 void lock_seat(wallet_pointer self, const payment_run& run) {
   auto& st = self->state;
-  self->request(st.catalog, step_timeout, lock_atom::value, st.core.user(), run.rid)
+  auto id = open_step(self, [=] { abort_payment(self, run, step_timed_out()); });
+  self->request(st.catalog, caf::infinite, lock_atom::value, st.core.user(), run.rid)
       .then(
           [=](code c) {
+            if (!close_step(self, id)) return;
             if (c == code::ok)
               debit_points(self, run);
             else
               finish_payment(self, run, {c, {}});
           },
-          [=](caf::error& err) { abort_payment(self, run, err); });
+          [=](caf::error& err) {
+            if (close_step(self, id)) abort_payment(self, run, err);
+          });
 }
 
 pay_promise pay(wallet_pointer self, reservation_id rid, const std::string& key) {
@@ -409,6 +475,7 @@ user_wallet_actor::behavior_type wallet_behavior(wallet_pointer self, wallet cor
       },
       [=](idle_atom) { on_idle(self); },
       [=](retry_atom, reservation_id rid) { on_retry(self, rid); },
+      [=](expire_atom) { on_watchdog(self); },
   };
 }
 

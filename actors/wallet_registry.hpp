@@ -26,10 +26,12 @@ using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 /// One user's wallet actor: the public protocol plus the registry's stop (once no
 /// operation is in flight the wallet sends `stopped` with its encoded state, empty when
 /// there is nothing to keep, and quits), the registry's idle check (the wallet
-/// asks to be passivated when it has been idle long enough and nothing is in flight), and
-/// the retry of a sale whose answer was lost (timeout or error after the debit).
-using user_wallet_actor = wallet_actor::extend<caf::reacts_to<stop_atom>, caf::reacts_to<idle_atom>,
-                                               caf::reacts_to<retry_atom, reservation_id>>;
+/// asks to be passivated when it has been idle long enough and nothing is in flight),
+/// the retry of a sale whose answer was lost (timeout or error after the debit), and its
+/// step watchdog (expire: the steps asked of the catalog or gate past their deadline fail).
+using user_wallet_actor =
+    wallet_actor::extend<caf::reacts_to<stop_atom>, caf::reacts_to<idle_atom>,
+                         caf::reacts_to<retry_atom, reservation_id>, caf::reacts_to<expire_atom>>;
 
 /// Test-only crash points in the payment protocol: the wallet stops working on the
 /// payment right there (answering the caller with an error and writing nothing more),

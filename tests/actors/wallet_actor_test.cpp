@@ -633,6 +633,39 @@ TEST_F(WalletActorTest, CatalogTimeoutIsAnErrorAndTheKeyMayBeRetried) {
   EXPECT_EQ(balance(1), 4000);
 }
 
+TEST_F(WalletActorTest, EachStepTimesOutAtItsOwnDeadlineUnderTheOneWatchdog) {
+  EXPECT_EQ(std::get<0>(charge(1, 5000)), code::ok);
+  auto first = std::get<1>(hold(1, 17)).id;
+  auto second = std::get<1>(hold(1, 18)).id;
+  seats().park_locks = true;
+  auto a =
+      self->request(wallets, caf::infinite, pay_atom::value, user_id{1}, first, std::string{"a"});
+  sched.run();
+  pass(seconds_us(3));
+  auto b =
+      self->request(wallets, caf::infinite, pay_atom::value, user_id{1}, second, std::string{"b"});
+  sched.run();
+  pass(seconds_us(2) - 1);
+  EXPECT_FALSE((reply_of<code, payment>(a))) << "not before its 5 s";
+  pass(1);
+  auto ra = reply_of<code, payment>(a);
+  ASSERT_FALSE(ra);
+  EXPECT_EQ(ra.error(), caf::sec::request_timeout);
+  EXPECT_FALSE((reply_of<code, payment>(b))) << "the second step is 3 s younger";
+  pass(seconds_us(3));
+  auto rb = reply_of<code, payment>(b);
+  ASSERT_FALSE(rb);
+  EXPECT_EQ(rb.error(), caf::sec::request_timeout);
+  // The parked locks answer now, too late: the answers are dropped, nothing is debited.
+  seats().park_locks = false;
+  auto release = self->request(catalog, caf::infinite, stats_atom::value);
+  sched.run();
+  ASSERT_TRUE(reply_of<seat_stats>(release));
+  EXPECT_EQ(balance(1), 5000);
+  EXPECT_EQ(history(1).size(), 1u) << "only the charge";
+  EXPECT_EQ(seats().sells + seats().unlocks, 0) << "a late answer started a next step";
+}
+
 TEST_F(WalletActorTest, SaleWhoseAnswerIsLostIsAskedAgainAndKeptOnce) {
   auto rid = user_with_hold(1, 5000);
   seats().drop_sells = true;
