@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -238,20 +239,12 @@ class session : public std::enable_shared_from_this<session> {
     const double seconds = std::chrono::duration<double>(steady::now() - started_).count();
     st_->stats.record(route_label_, method_label_, r.status, seconds);
     if (st_->opts.access_log) access_log(r, seconds);
-    res_ = {};
-    res_.version(version_);
-    res_.result(r.status);
-    res_.set(bhttp::field::server, "concertd");
-    if (!r.content_type.empty()) res_.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res_.set(k, v);
-    res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive_ && !closing_);
-    res_.prepare_payload();
-    if (head_) res_.body().clear();  // HEAD: the header announces a body that is not sent
+    sent_keep_alive_ = keep_alive_ && !closing_;
+    serialize_response(wire_, r, version_, sent_keep_alive_, head_);
     stream_.expires_after(st_->opts.write_timeout);
-    bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->on_write(ec);
-    });
+    net::async_write(
+        stream_, net::buffer(wire_),
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
   }
 
   void access_log(const response_out& r, double seconds) {
@@ -263,7 +256,7 @@ class session : public std::enable_shared_from_this<session> {
 
   void on_write(beast::error_code ec) {
     if (ec) return do_close();
-    if (!res_.keep_alive()) return linger();
+    if (!sent_keep_alive_) return linger();
     do_read_header();
   }
 
@@ -307,7 +300,8 @@ class session : public std::enable_shared_from_this<session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> continue_;
-  bhttp::response<bhttp::string_body> res_;
+  std::string wire_;  ///< the response being written, as bytes
+  bool sent_keep_alive_ = true;
   std::array<char, 4096> scratch_{};
   std::shared_ptr<server::state> st_;
   const uint64_t serial_;
