@@ -91,18 +91,19 @@ void put_name(std::string& out, std::string_view name) {
   out += '"';
 }
 
+/// A JSON string literal of `s`, quotes included.
+void append_json_string(std::string& out, std::string_view s) {
+  if (plain(s)) return put_name(out, s);
+  // Rare (non-ASCII titles, odd tokens): nlohmann's escaping, so the rules stay one.
+  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string rfc3339(time_us t) {
   std::string out;
   append_rfc3339(out, t);
   return out;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  if (plain(s)) return put_name(out, s);
-  // Rare (non-ASCII titles, odd tokens): nlohmann's escaping, so the rules stay one.
-  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void append_json(std::string& out, const token_view& v) {

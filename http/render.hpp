@@ -47,9 +47,6 @@ std::string to_json(const T& v) {
   return out;
 }
 
-/// A JSON string literal of `s`, quotes included.
-void append_json_string(std::string& out, std::string_view s);
-
 /// application/json; charset=utf-8 with the given status and JSON text.
 response_out json_response(unsigned status, std::string body);
 
